@@ -1,0 +1,72 @@
+//! The two token kinds. Each has its own `typ` header and its own closed set of
+//! claims (`deny_unknown_fields`), so one can never be parsed as the other.
+
+use serde::{Deserialize, Serialize};
+
+/// RFC 9068 media type for JWT access tokens.
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+/// Private media type for refresh tokens: never accepted where `at+jwt` is expected.
+pub const REFRESH_TOKEN_TYP: &str = "rt+jwt";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+    pub jti: String,
+    pub email: String,
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+    /// Id of this token; only this id is stored server-side.
+    pub jti: String,
+    /// Id of the token family (session) this token belongs to.
+    pub fam: String,
+}
+
+/// What verification needs to know about a claims type.
+pub trait TokenClaims: serde::de::DeserializeOwned {
+    const TYP: &'static str;
+    fn iat(&self) -> u64;
+    fn nbf(&self) -> u64;
+    fn exp(&self) -> u64;
+}
+
+impl TokenClaims for AccessClaims {
+    const TYP: &'static str = ACCESS_TOKEN_TYP;
+    fn iat(&self) -> u64 {
+        self.iat
+    }
+    fn nbf(&self) -> u64 {
+        self.nbf
+    }
+    fn exp(&self) -> u64 {
+        self.exp
+    }
+}
+
+impl TokenClaims for RefreshClaims {
+    const TYP: &'static str = REFRESH_TOKEN_TYP;
+    fn iat(&self) -> u64 {
+        self.iat
+    }
+    fn nbf(&self) -> u64 {
+        self.nbf
+    }
+    fn exp(&self) -> u64 {
+        self.exp
+    }
+}

@@ -1,0 +1,300 @@
+//! Settings, read once per cold start from the environment into typed structs.
+//!
+//! Every reader takes a lookup function so tests never touch the process
+//! environment; `from_env` is the thin production wrapper.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jsonwebtoken::Algorithm;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+/// A string that never shows up in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Reads variables through `lookup`, treating empty values as unset.
+pub struct Vars<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    pub fn new(lookup: F) -> Self {
+        Self(lookup)
+    }
+
+    pub fn optional(&self, var: &'static str) -> Option<String> {
+        (self.0)(var).filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn required(&self, var: &'static str) -> Result<String, ConfigError> {
+        self.optional(var).ok_or(ConfigError::Missing(var))
+    }
+
+    pub fn parsed<T>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.optional(var) {
+            None => Ok(default),
+            Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { var, reason: e.to_string() }),
+        }
+    }
+
+    fn ranged(&self, var: &'static str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+        let value = self.parsed(var, default)?;
+        if (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError::Invalid { var, reason: format!("must be between {min} and {max}") })
+        }
+    }
+}
+
+pub fn env_lookup(var: &str) -> Option<String> {
+    std::env::var(var).ok()
+}
+
+/// Token issuing and verification settings (SPEC §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub algorithm: Algorithm,
+    pub access_ttl: u64,
+    pub refresh_ttl: u64,
+    pub leeway: u64,
+    pub refresh_grace: u64,
+}
+
+impl TokenSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&Vars::new(env_lookup))
+    }
+
+    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
+        let access_ttl = vars.ranged("ACCESS_TOKEN_TTL_SECONDS", 900, 60, 86_400)?;
+        let settings = Self {
+            issuer: vars.required("JWT_ISSUER")?,
+            audience: vars.required("JWT_AUDIENCE")?,
+            algorithm: parse_algorithm(vars)?,
+            access_ttl,
+            refresh_ttl: vars.ranged("REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400, 300, 400 * 86_400)?,
+            leeway: vars.ranged("JWT_LEEWAY_SECONDS", 30, 0, 300)?,
+            refresh_grace: vars.ranged("REFRESH_GRACE_SECONDS", 10, 0, 300)?,
+        };
+        Ok(settings)
+    }
+}
+
+fn parse_algorithm<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Algorithm, ConfigError> {
+    const VAR: &str = "JWT_ALGORITHM";
+    match vars.optional(VAR).as_deref().map(str::trim) {
+        None | Some("RS256") => Ok(Algorithm::RS256),
+        Some("EdDSA") => Ok(Algorithm::EdDSA),
+        Some("HS256") => Ok(Algorithm::HS256),
+        Some(other) => {
+            Err(ConfigError::Invalid { var: VAR, reason: format!("{other:?} is not one of RS256, EdDSA, HS256") })
+        }
+    }
+}
+
+/// Where key material comes from. Each function loads only what it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeySettings {
+    /// PKCS#8 PEM (RS256, EdDSA) or base64url secret (HS256), inline.
+    pub signing_key: Option<Secret>,
+    /// The same material in a file (a gitignored one, locally).
+    pub signing_key_file: Option<String>,
+    /// The same material in AWS Secrets Manager, read once per cold start.
+    pub signing_key_secret_arn: Option<String>,
+    /// A JWKS document with every key that may verify tokens.
+    pub verify_keys: Option<String>,
+}
+
+impl KeySettings {
+    pub fn from_env() -> Self {
+        Self::from_vars(&Vars::new(env_lookup))
+    }
+
+    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Self {
+        Self {
+            // Env files cannot hold newlines, so PEM may arrive with literal `\n`.
+            signing_key: vars.optional("JWT_SIGNING_KEY").map(|v| Secret::new(v.replace("\\n", "\n"))),
+            signing_key_file: vars.optional("JWT_SIGNING_KEY_FILE"),
+            signing_key_secret_arn: vars.optional("JWT_SIGNING_KEY_SECRET_ARN"),
+            verify_keys: vars.optional("JWT_VERIFY_KEYS"),
+        }
+    }
+}
+
+/// Password policy and argon2id cost (SPEC §3, §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordSettings {
+    pub min_chars: usize,
+    pub max_chars: usize,
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self { min_chars: 15, max_chars: 128, memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+    }
+}
+
+impl PasswordSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&Vars::new(env_lookup))
+    }
+
+    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        Ok(Self {
+            min_chars: vars.ranged("PASSWORD_MIN_LENGTH", d.min_chars as u64, 8, 128)? as usize,
+            max_chars: d.max_chars,
+            memory_kib: vars.ranged("ARGON2_MEMORY_KIB", d.memory_kib.into(), 8 * 1024, 1 << 20)? as u32,
+            iterations: vars.ranged("ARGON2_ITERATIONS", d.iterations.into(), 1, 10)? as u32,
+            parallelism: vars.ranged("ARGON2_PARALLELISM", d.parallelism.into(), 1, 8)? as u32,
+        })
+    }
+}
+
+/// Failed-login throttling (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleSettings {
+    pub max_failures: u32,
+    pub window: u64,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        Self { max_failures: 10, window: 15 * 60 }
+    }
+}
+
+impl ThrottleSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&Vars::new(env_lookup))
+    }
+
+    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        Ok(Self {
+            max_failures: vars.ranged("LOGIN_MAX_FAILURES", d.max_failures.into(), 1, 1000)? as u32,
+            window: vars.ranged("LOGIN_WINDOW_SECONDS", d.window, 10, 86_400)?,
+        })
+    }
+}
+
+/// Where the DynamoDB table is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    pub table_name: String,
+    pub endpoint: Option<String>,
+}
+
+impl StoreSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&Vars::new(env_lookup))
+    }
+
+    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
+        Ok(Self { table_name: vars.required("TABLE_NAME")?, endpoint: vars.optional("DYNAMODB_ENDPOINT") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vars<impl Fn(&str) -> Option<String>> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Vars::new(move |k: &str| map.get(k).cloned())
+    }
+
+    #[test]
+    fn token_settings_use_spec_defaults() {
+        let s = TokenSettings::from_vars(&vars(&[("JWT_ISSUER", "https://a"), ("JWT_AUDIENCE", "b")])).unwrap();
+        assert_eq!(s.algorithm, Algorithm::RS256);
+        assert_eq!((s.access_ttl, s.refresh_ttl, s.leeway, s.refresh_grace), (900, 2_592_000, 30, 10));
+    }
+
+    #[test]
+    fn a_missing_issuer_names_the_variable() {
+        let err = TokenSettings::from_vars(&vars(&[("JWT_AUDIENCE", "b")])).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("JWT_ISSUER"));
+        assert!(err.to_string().contains("JWT_ISSUER"));
+    }
+
+    #[test]
+    fn an_unknown_algorithm_is_refused_by_name() {
+        let err =
+            TokenSettings::from_vars(&vars(&[("JWT_ISSUER", "i"), ("JWT_AUDIENCE", "a"), ("JWT_ALGORITHM", "none")]))
+                .unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: "JWT_ALGORITHM", .. }));
+    }
+
+    #[test]
+    fn a_non_numeric_ttl_is_refused_by_name() {
+        let err = TokenSettings::from_vars(&vars(&[
+            ("JWT_ISSUER", "i"),
+            ("JWT_AUDIENCE", "a"),
+            ("ACCESS_TOKEN_TTL_SECONDS", "soon"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: "ACCESS_TOKEN_TTL_SECONDS", .. }));
+    }
+
+    #[test]
+    fn an_out_of_range_password_minimum_is_refused() {
+        let err = PasswordSettings::from_vars(&vars(&[("PASSWORD_MIN_LENGTH", "4")])).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: "PASSWORD_MIN_LENGTH", .. }));
+    }
+
+    #[test]
+    fn password_defaults_follow_owasp() {
+        let p = PasswordSettings::from_vars(&vars(&[])).unwrap();
+        assert_eq!((p.min_chars, p.max_chars, p.memory_kib, p.iterations, p.parallelism), (15, 128, 19456, 2, 1));
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let err = StoreSettings::from_vars(&vars(&[("TABLE_NAME", " ")])).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("TABLE_NAME"));
+    }
+
+    #[test]
+    fn escaped_newlines_in_an_inline_key_become_real_ones() {
+        let k = KeySettings::from_vars(&vars(&[("JWT_SIGNING_KEY", "a\\nb")]));
+        assert_eq!(k.signing_key.unwrap().expose(), "a\nb");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret([redacted])");
+    }
+}

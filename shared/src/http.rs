@@ -1,0 +1,236 @@
+//! Request body parsing (JSON and OAuth2 form bodies, size and media-type rules)
+//! and response building for the endpoint functions.
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The body formats an endpoint takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepts {
+    Json,
+    JsonOrForm,
+}
+
+impl Accepts {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::JsonOrForm => "application/json or application/x-www-form-urlencoded",
+        }
+    }
+}
+
+/// A request body that passed the size and media-type checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestBody<'a> {
+    Json(&'a [u8]),
+    Form(&'a [u8]),
+}
+
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    }
+}
+
+/// Checks size first (413), then the media type (415), then emptiness (400).
+pub fn read_body(req: &Request, accepts: Accepts) -> Result<RequestBody<'_>, ApiError> {
+    let bytes = body_bytes(req);
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let unsupported = || ApiError::UnsupportedMediaType(accepts.describe());
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).ok_or_else(unsupported)?;
+    let mut parts = content_type.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default().to_ascii_lowercase();
+    for param in parts {
+        if let Some((name, value)) = param.split_once('=')
+            && name.trim().eq_ignore_ascii_case("charset")
+            && !value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        {
+            return Err(unsupported());
+        }
+    }
+    let body = match essence.as_str() {
+        "application/json" => RequestBody::Json(bytes),
+        FORM if accepts == Accepts::JsonOrForm => RequestBody::Form(bytes),
+        _ => return Err(unsupported()),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid_request("the request body is empty"));
+    }
+    Ok(body)
+}
+
+/// Parses JSON, naming the offending field in the error. Unknown fields are
+/// ignored so clients can send more than this version knows about.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.inner().to_string();
+        let message = strip_position(&inner);
+        if path == "." || message.starts_with("missing field") {
+            ApiError::invalid_request(format!("invalid JSON body: {message}"))
+        } else {
+            ApiError::invalid_request(format!("{path}: {message}"))
+        }
+    })
+}
+
+/// Parses an OAuth2 form body. Repeated parameters are refused (RFC 6749 §3.1).
+pub fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|err| ApiError::invalid_request(format!("invalid form body: {}", strip_position(&err.to_string()))))
+}
+
+fn strip_position(message: &str) -> &str {
+    message.rfind(" at line ").map_or(message, |i| &message[..i])
+}
+
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    // Serialising our own plain structs cannot fail.
+    let json = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
+    let mut response = Response::new(Body::Text(json));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    response
+}
+
+/// RFC 6749 §5.1: responses carrying tokens or credentials are never cached.
+pub fn no_store(response: &mut Response<Body>) {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+pub fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    no_store(&mut response);
+    response
+}
+
+/// The token of an `Authorization: Bearer ...` value; the scheme is case-insensitive.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim_start();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(char::is_whitespace))
+        .then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn request(content_type: Option<&str>, body: impl Into<Body>) -> Request {
+        let mut builder = lambda_http::http::Request::builder().method("POST").uri("/x");
+        if let Some(ct) = content_type {
+            builder = builder.header("content-type", ct);
+        }
+        builder.body(body.into()).unwrap()
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Login {
+        email: String,
+        password: String,
+    }
+
+    #[test]
+    fn json_with_a_utf8_charset_is_accepted() {
+        let req = request(Some("Application/JSON; charset=UTF-8"), "{\"email\":\"a\",\"password\":\"b\"}");
+        assert!(matches!(read_body(&req, Accepts::Json), Ok(RequestBody::Json(_))));
+    }
+
+    #[test]
+    fn another_charset_is_unsupported() {
+        let req = request(Some("application/json; charset=latin1"), "{}");
+        assert_eq!(read_body(&req, Accepts::Json).unwrap_err().status(), 415);
+    }
+
+    #[test]
+    fn a_missing_content_type_is_415() {
+        assert_eq!(read_body(&request(None, "{}"), Accepts::Json).unwrap_err().status(), 415);
+    }
+
+    #[test]
+    fn a_form_body_is_415_where_only_json_is_taken() {
+        let req = request(Some("application/x-www-form-urlencoded"), "a=b");
+        assert_eq!(read_body(&req, Accepts::Json).unwrap_err().status(), 415);
+        assert!(matches!(read_body(&req, Accepts::JsonOrForm), Ok(RequestBody::Form(_))));
+    }
+
+    #[test]
+    fn a_body_over_16_kib_is_413_before_its_type_is_looked_at() {
+        let req = request(Some("text/plain"), "x".repeat(MAX_BODY_BYTES + 1));
+        assert_eq!(read_body(&req, Accepts::Json).unwrap_err(), ApiError::PayloadTooLarge);
+        let exact = request(Some("application/json"), format!("\"{}\"", "x".repeat(MAX_BODY_BYTES - 2)));
+        assert!(read_body(&exact, Accepts::Json).is_ok());
+    }
+
+    #[test]
+    fn an_empty_body_is_invalid_request() {
+        let err = read_body(&request(Some("application/json"), Body::Empty), Accepts::Json).unwrap_err();
+        assert_eq!(err.code(), "invalid_request");
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let err = parse_json::<Login>(b"{\"email\":\"a\"}").unwrap_err();
+        assert_eq!(err, ApiError::invalid_request("invalid JSON body: missing field `password`"));
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named() {
+        let err = parse_json::<Login>(b"{\"email\":5,\"password\":\"b\"}").unwrap_err();
+        assert!(err.to_string().starts_with("email: invalid type: integer"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_inside_json_is_invalid_request() {
+        let err = parse_json::<Login>(b"{\"email\":\"\xff\",\"password\":\"b\"}").unwrap_err();
+        assert_eq!(err.code(), "invalid_request");
+    }
+
+    #[test]
+    fn unknown_json_fields_are_ignored() {
+        let login: Login = parse_json(b"{\"email\":\"a\",\"password\":\"b\",\"remember\":true}").unwrap();
+        assert_eq!(login.email, "a");
+    }
+
+    #[test]
+    fn a_repeated_form_parameter_is_refused() {
+        let err = parse_form::<Login>(b"email=a&password=b&password=c").unwrap_err();
+        assert_eq!(err.code(), "invalid_request");
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_other_schemes_are_not_bearer() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bEaReR   abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearer a b"), None);
+        assert_eq!(bearer_token("abc"), None);
+    }
+
+    #[test]
+    fn no_content_is_not_cacheable() {
+        let r = no_content();
+        assert_eq!(r.status(), 204);
+        assert_eq!(r.headers()["pragma"], "no-cache");
+    }
+}

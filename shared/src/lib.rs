@@ -1,0 +1,24 @@
+//! Everything the functions share: configuration, token and password handling,
+//! the store, and the HTTP helpers with the one error type.
+
+pub mod claims;
+pub mod clock;
+pub mod config;
+pub mod email;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod password;
+pub mod store;
+pub mod tokens;
+
+pub use claims::{AccessClaims, RefreshClaims};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{ConfigError, KeySettings, PasswordSettings, Secret, StoreSettings, ThrottleSettings, TokenSettings};
+pub use email::normalize_email;
+pub use error::ApiError;
+pub use jsonwebtoken::Algorithm;
+pub use keys::{KeyError, SigningKey, VerificationKeys};
+pub use password::{Passwords, Verification};
+pub use store::StoreError;
+pub use tokens::{TokenError, TokenIssuer, TokenVerifier};

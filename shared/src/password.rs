@@ -1,0 +1,205 @@
+//! Password policy and argon2id hashing (PHC strings), always off the async thread.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::config::PasswordSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("argon2 parameters are invalid: {0}")]
+    Params(String),
+    #[error("password hashing failed")]
+    Hashing,
+    #[error("the hashing task stopped unexpectedly")]
+    Task,
+}
+
+/// Why a candidate password is refused; the text is shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyViolation {
+    #[error("password must be at least {0} characters long")]
+    TooShort(usize),
+    #[error("password must be at most {0} characters long")]
+    TooLong(usize),
+}
+
+/// The outcome of checking a password against a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verification {
+    pub matches: bool,
+    /// The stored hash uses other parameters than the configured ones.
+    pub needs_rehash: bool,
+}
+
+#[derive(Clone)]
+pub struct Passwords {
+    settings: PasswordSettings,
+    argon: Argon2<'static>,
+    /// A well-formed hash with the current parameters that no password matches:
+    /// verifying against it costs what a real verification costs.
+    decoy: String,
+}
+
+impl std::fmt::Debug for Passwords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Passwords").field("settings", &self.settings).finish()
+    }
+}
+
+/// NIST SP 800-63B: normalise Unicode so the same password typed on another
+/// keyboard or platform still matches. Never truncates.
+fn normalize(password: &str) -> String {
+    password.nfkc().collect()
+}
+
+impl Passwords {
+    pub fn new(settings: PasswordSettings) -> Result<Self, PasswordError> {
+        let params = Params::new(settings.memory_kib, settings.iterations, settings.parallelism, None)
+            .map_err(|e| PasswordError::Params(e.to_string()))?;
+        let decoy = format!(
+            "$argon2id$v=19$m={},t={},p={}$ZGVjb3lzYWx0ZGVjb3lzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            settings.memory_kib, settings.iterations, settings.parallelism
+        );
+        Ok(Self { settings, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params), decoy })
+    }
+
+    pub fn settings(&self) -> &PasswordSettings {
+        &self.settings
+    }
+
+    /// Length only, counted in Unicode characters after normalisation; no
+    /// composition rules (NIST SP 800-63B rev. 4).
+    pub fn check_policy(&self, password: &str) -> Result<(), PolicyViolation> {
+        let chars = normalize(password).chars().count();
+        if chars < self.settings.min_chars {
+            return Err(PolicyViolation::TooShort(self.settings.min_chars));
+        }
+        if chars > self.settings.max_chars {
+            return Err(PolicyViolation::TooLong(self.settings.max_chars));
+        }
+        Ok(())
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        let argon = self.argon.clone();
+        let password = normalize(password);
+        tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+            argon.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| PasswordError::Hashing)
+        })
+        .await
+        .map_err(|_| PasswordError::Task)?
+    }
+
+    /// Verifies against `stored`, or against the decoy when there is no user,
+    /// so both cases take the same time and give the same answer shape.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<Verification, PasswordError> {
+        let is_real = stored.is_some();
+        let phc = stored.unwrap_or(&self.decoy).to_string();
+        let needs_rehash = is_real && self.needs_rehash(&phc);
+        let argon = self.argon.clone();
+        let password = normalize(password);
+        let matched = tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
+            Ok(parsed) => argon.verify_password(password.as_bytes(), &parsed).is_ok(),
+            Err(_) => false,
+        })
+        .await
+        .map_err(|_| PasswordError::Task)?;
+        Ok(Verification { matches: matched && is_real, needs_rehash })
+    }
+
+    /// True when `phc` was made with other than the configured algorithm,
+    /// version or cost, so a successful login should store a fresh hash.
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else { return true };
+        let Ok(params) = Params::try_from(&parsed) else { return true };
+        parsed.algorithm != Algorithm::Argon2id.ident()
+            || parsed.version != Some(Version::V0x13.into())
+            || params.m_cost() != self.settings.memory_kib
+            || params.t_cost() != self.settings.iterations
+            || params.p_cost() != self.settings.parallelism
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cheap parameters keep the unit tests fast; the defaults are benchmarked.
+    fn cheap() -> PasswordSettings {
+        PasswordSettings { memory_kib: 8 * 1024, iterations: 1, ..PasswordSettings::default() }
+    }
+
+    const GOOD: &str = "correct horse battery staple";
+
+    #[tokio::test]
+    async fn a_hashed_password_verifies_and_a_wrong_one_does_not() {
+        let p = Passwords::new(cheap()).unwrap();
+        let phc = p.hash(GOOD).await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"));
+        assert!(p.verify(GOOD, Some(&phc)).await.unwrap().matches);
+        assert!(!p.verify("correct horse battery stapler", Some(&phc)).await.unwrap().matches);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_never_matches_even_with_any_password() {
+        let p = Passwords::new(cheap()).unwrap();
+        let v = p.verify(GOOD, None).await.unwrap();
+        assert_eq!(v, Verification { matches: false, needs_rehash: false });
+    }
+
+    #[tokio::test]
+    async fn the_decoy_hash_is_well_formed_with_the_current_parameters() {
+        let p = Passwords::new(cheap()).unwrap();
+        let parsed = PasswordHash::new(&p.decoy).unwrap();
+        assert!(!p.needs_rehash(&p.decoy));
+        assert_eq!(parsed.hash.unwrap().len(), 32);
+    }
+
+    #[tokio::test]
+    async fn changed_parameters_ask_for_a_rehash_on_the_next_login() {
+        let old = Passwords::new(cheap()).unwrap();
+        let phc = old.hash(GOOD).await.unwrap();
+        let new = Passwords::new(PasswordSettings { iterations: 2, ..cheap() }).unwrap();
+        let v = new.verify(GOOD, Some(&phc)).await.unwrap();
+        assert_eq!(v, Verification { matches: true, needs_rehash: true });
+        assert!(!old.needs_rehash(&phc));
+    }
+
+    #[tokio::test]
+    async fn a_garbage_stored_hash_fails_closed() {
+        let p = Passwords::new(cheap()).unwrap();
+        assert!(!p.verify(GOOD, Some("not-a-phc-string")).await.unwrap().matches);
+        assert!(p.needs_rehash("not-a-phc-string"));
+    }
+
+    #[tokio::test]
+    async fn unicode_forms_of_the_same_password_match() {
+        let p = Passwords::new(cheap()).unwrap();
+        let composed = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
+        let decomposed = "cafe\u{301} au lait, s'il vous plai\u{302}t";
+        let phc = p.hash(composed).await.unwrap();
+        assert!(p.verify(decomposed, Some(&phc)).await.unwrap().matches);
+    }
+
+    #[test]
+    fn the_policy_counts_characters_not_bytes() {
+        let p = Passwords::new(cheap()).unwrap();
+        assert_eq!(p.check_policy("short"), Err(PolicyViolation::TooShort(15)));
+        assert_eq!(p.check_policy(&"é".repeat(14)), Err(PolicyViolation::TooShort(15)));
+        assert_eq!(p.check_policy(&"é".repeat(15)), Ok(()));
+        assert_eq!(p.check_policy(&"x".repeat(128)), Ok(()));
+        assert_eq!(p.check_policy(&"x".repeat(129)), Err(PolicyViolation::TooLong(128)));
+    }
+
+    #[tokio::test]
+    async fn long_passwords_are_not_truncated() {
+        let p = Passwords::new(cheap()).unwrap();
+        let a = format!("{}a", "x".repeat(100));
+        let b = format!("{}b", "x".repeat(100));
+        let phc = p.hash(&a).await.unwrap();
+        assert!(!p.verify(&b, Some(&phc)).await.unwrap().matches);
+    }
+}

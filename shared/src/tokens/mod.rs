@@ -1,0 +1,272 @@
+//! Issuing and verifying access and refresh tokens with `jsonwebtoken`.
+//!
+//! `jsonwebtoken` checks the signature, the algorithm, `iss`, `aud` and the
+//! presence of the registered claims; this module adds what it cannot know:
+//! the size cap, `typ`, `kid` selection, refusing key-reference headers, and
+//! the time checks against an injected `now` with an explicit leeway.
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Header, Validation};
+
+use crate::claims::{ACCESS_TOKEN_TYP, AccessClaims, REFRESH_TOKEN_TYP, RefreshClaims, TokenClaims};
+use crate::config::TokenSettings;
+use crate::keys::{SigningKey, VerificationKeys};
+
+/// Tokens longer than this are refused before any parsing.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is longer than 8 KiB")]
+    TooLarge,
+    #[error("the token is not a well-formed JWT")]
+    Malformed,
+    #[error("the token's algorithm is not accepted")]
+    Algorithm,
+    #[error("the token is not of the expected type")]
+    WrongType,
+    #[error("the token's header refers to keys elsewhere")]
+    ForbiddenHeader,
+    #[error("the token has no key id")]
+    MissingKeyId,
+    #[error("the token's key id is unknown")]
+    UnknownKey,
+    #[error("the token's signature is invalid")]
+    Signature,
+    #[error("the token's claims are missing or malformed")]
+    Claims,
+    #[error("the token's issuer is not accepted")]
+    Issuer,
+    #[error("the token's audience is not accepted")]
+    Audience,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token could not be signed")]
+    Signing,
+}
+
+fn map_jwt_error(err: jsonwebtoken::errors::Error) -> TokenError {
+    match err.kind() {
+        ErrorKind::InvalidSignature => TokenError::Signature,
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => TokenError::Algorithm,
+        ErrorKind::InvalidIssuer => TokenError::Issuer,
+        ErrorKind::InvalidAudience => TokenError::Audience,
+        ErrorKind::ExpiredSignature => TokenError::Expired,
+        ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+        ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidClaimFormat(_) | ErrorKind::InvalidSubject => {
+            TokenError::Claims
+        }
+        ErrorKind::Json(_) | ErrorKind::Utf8(_) => TokenError::Claims,
+        ErrorKind::InvalidToken | ErrorKind::Base64(_) => TokenError::Malformed,
+        // Key-format and provider errors mean this key cannot vouch for the token.
+        _ => TokenError::Signature,
+    }
+}
+
+fn algorithm_name(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::EdDSA => "EdDSA",
+        Algorithm::HS256 => "HS256",
+        _ => "RS256",
+    }
+}
+
+/// The JOSE header fields this module decides on, parsed before the signature
+/// is checked. `alg` is compared as an exact string, so `none`, `None` and
+/// `NONE` are all simply "not the configured algorithm".
+#[derive(serde::Deserialize)]
+struct JoseHeader {
+    alg: String,
+    typ: Option<String>,
+    kid: Option<String>,
+    jku: Option<serde::de::IgnoredAny>,
+    jwk: Option<serde::de::IgnoredAny>,
+    x5u: Option<serde::de::IgnoredAny>,
+    x5c: Option<serde::de::IgnoredAny>,
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+impl JoseHeader {
+    fn parse(token: &str) -> Result<Self, TokenError> {
+        use base64::Engine;
+        let encoded = token.split('.').next().unwrap_or_default();
+        let json =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).map_err(|_| TokenError::Malformed)?;
+        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
+    }
+}
+
+/// Verifies tokens with exactly one algorithm and the configured keys.
+#[derive(Clone)]
+pub struct TokenVerifier {
+    keys: VerificationKeys,
+    validation: Validation,
+    leeway: u64,
+    alg_name: &'static str,
+}
+
+impl TokenVerifier {
+    pub fn new(settings: &TokenSettings, keys: VerificationKeys) -> Self {
+        let mut validation = Validation::new(keys.algorithm());
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Time is checked below against the injected clock, not the system's.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.leeway = 0;
+        let alg_name = algorithm_name(keys.algorithm());
+        Self { keys, validation, leeway: settings.leeway, alg_name }
+    }
+
+    pub fn keys(&self) -> &VerificationKeys {
+        &self.keys
+    }
+
+    pub fn verify_access(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
+        self.verify(token, now, true)
+    }
+
+    pub fn verify_refresh(&self, token: &str, now: i64) -> Result<RefreshClaims, TokenError> {
+        self.verify(token, now, true)
+    }
+
+    /// For revocation: a genuine refresh token may still name its family after expiry.
+    pub fn verify_refresh_ignoring_expiry(&self, token: &str, now: i64) -> Result<RefreshClaims, TokenError> {
+        self.verify(token, now, false)
+    }
+
+    fn verify<C: TokenClaims>(&self, token: &str, now: i64, check_expiry: bool) -> Result<C, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLarge);
+        }
+        if token.bytes().filter(|b| *b == b'.').count() != 2 {
+            return Err(TokenError::Malformed);
+        }
+        let header = JoseHeader::parse(token)?;
+        if header.alg != self.alg_name {
+            return Err(TokenError::Algorithm);
+        }
+        if header.jku.is_some() || header.jwk.is_some() || header.x5u.is_some() || header.x5c.is_some() {
+            return Err(TokenError::ForbiddenHeader);
+        }
+        if header.crit.is_some() {
+            return Err(TokenError::Malformed);
+        }
+        if header.typ.as_deref() != Some(C::TYP) {
+            return Err(TokenError::WrongType);
+        }
+        let kid = header.kid.as_deref().ok_or(TokenError::MissingKeyId)?;
+        let key = self.keys.get(kid).ok_or(TokenError::UnknownKey)?;
+        let claims = jsonwebtoken::decode::<C>(token, key, &self.validation).map_err(map_jwt_error)?.claims;
+        self.check_times(&claims, now, check_expiry)?;
+        Ok(claims)
+    }
+
+    fn check_times<C: TokenClaims>(&self, claims: &C, now: i64, check_expiry: bool) -> Result<(), TokenError> {
+        let now = u64::try_from(now).unwrap_or(0);
+        if check_expiry && now >= claims.exp().saturating_add(self.leeway) {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf() > now.saturating_add(self.leeway) || claims.iat() > now.saturating_add(self.leeway) {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(())
+    }
+}
+
+/// An access token and the claims it carries.
+#[derive(Debug, Clone)]
+pub struct IssuedAccess {
+    pub token: String,
+    pub claims: AccessClaims,
+}
+
+/// Signs new tokens with the one current signing key.
+pub struct TokenIssuer {
+    key: SigningKey,
+    issuer: String,
+    audience: String,
+    access_ttl: u64,
+    refresh_ttl: u64,
+    access_header: Header,
+    refresh_header: Header,
+}
+
+impl TokenIssuer {
+    pub fn new(settings: &TokenSettings, key: SigningKey) -> Self {
+        let header = |typ: &str| {
+            let mut h = Header::new(key.algorithm());
+            h.typ = Some(typ.to_string());
+            h.kid = Some(key.kid().to_string());
+            h
+        };
+        Self {
+            access_header: header(ACCESS_TOKEN_TYP),
+            refresh_header: header(REFRESH_TOKEN_TYP),
+            key,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            access_ttl: settings.access_ttl,
+            refresh_ttl: settings.refresh_ttl,
+        }
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+    pub fn algorithm(&self) -> Algorithm {
+        self.key.algorithm()
+    }
+    pub fn access_ttl(&self) -> u64 {
+        self.access_ttl
+    }
+    pub fn refresh_ttl(&self) -> u64 {
+        self.refresh_ttl
+    }
+
+    pub fn issue_access(&self, user_id: &str, email: &str, scope: &str, now: i64) -> Result<IssuedAccess, TokenError> {
+        let iat = u64::try_from(now).unwrap_or(0);
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user_id.to_string(),
+            iat,
+            nbf: iat,
+            exp: iat + self.access_ttl,
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+            email: email.to_string(),
+            scope: scope.to_string(),
+        };
+        let token = jsonwebtoken::encode(&self.access_header, &claims, self.key.encoding_key())
+            .map_err(|_| TokenError::Signing)?;
+        Ok(IssuedAccess { token, claims })
+    }
+
+    /// The claims of a refresh token issued at `issued_at`.
+    pub fn refresh_claims(&self, user_id: &str, family_id: &str, token_id: &str, issued_at: i64) -> RefreshClaims {
+        let iat = u64::try_from(issued_at).unwrap_or(0);
+        RefreshClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user_id.to_string(),
+            iat,
+            nbf: iat,
+            exp: iat + self.refresh_ttl,
+            jti: token_id.to_string(),
+            fam: family_id.to_string(),
+        }
+    }
+
+    /// Signing is deterministic for all three algorithms, so signing the same
+    /// claims again yields the same token: a retried refresh can be answered
+    /// with its successor although only the successor's id is stored.
+    pub fn sign_refresh(&self, claims: &RefreshClaims) -> Result<String, TokenError> {
+        jsonwebtoken::encode(&self.refresh_header, claims, self.key.encoding_key()).map_err(|_| TokenError::Signing)
+    }
+}
+
+#[cfg(test)]
+mod tests;
