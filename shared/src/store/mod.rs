@@ -1,4 +1,18 @@
-//! Users, sessions (refresh-token families) and login counters.
+//! Users, sessions (refresh-token families) and login-failure counters.
+//!
+//! Time is always passed in as `now` (unix seconds) so expiry, windows and the
+//! refresh grace interval are decided by the caller's clock, never by TTL.
+
+use std::future::Future;
+
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
+pub mod memory;
+mod rotation;
+pub mod table;
+
+pub use memory::MemoryStore;
+pub use rotation::{Decision, decide};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -10,4 +24,125 @@ pub enum StoreError {
     /// An item that does not have the shape this code writes.
     #[error("a stored item is malformed: {0}")]
     Corrupt(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    /// Normalised (trimmed, lower-case); unique across users.
+    pub email: String,
+    pub name: Option<String>,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+/// One refresh token as stored: enough to sign it again, never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRecord {
+    pub user_id: String,
+    pub family_id: String,
+    pub token_id: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshStatus {
+    Active,
+    /// Retired by a rotation at `rotated_at`, which created `successor`.
+    Rotated {
+        successor: RefreshRecord,
+        rotated_at: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshState {
+    pub token: RefreshRecord,
+    pub status: RefreshStatus,
+    pub family_revoked: bool,
+}
+
+/// Identifies a presented refresh token by the claims of its signed JWT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRef<'a> {
+    pub user_id: &'a str,
+    pub family_id: &'a str,
+    pub token_id: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Unknown,
+    Expired,
+    Revoked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The presented token was retired and `successor` stored in its place.
+    Rotated(RefreshRecord),
+    /// A retry within the grace interval: the successor created earlier.
+    Replayed(RefreshRecord),
+    /// A retired token presented after the grace interval: the family is now revoked.
+    Reused,
+    Refused(Refusal),
+}
+
+/// Failed logins for one email in the current fixed window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureWindow {
+    pub count: u32,
+    pub started_at: i64,
+    pub resets_at: i64,
+}
+
+/// The persistence the endpoints need. Both implementations pass one contract
+/// suite (`shared/tests/store_contract.rs`).
+pub trait Store: Send + Sync + 'static {
+    /// Fails with `EmailTaken` when the (normalised) email is in use, atomically.
+    fn create_user(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn user_by_email(&self, email: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn user_by_id(&self, id: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn set_password_hash(&self, user_id: &str, hash: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Starts a token family whose first token is `first`.
+    fn create_session(&self, first: &RefreshRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn refresh_state(
+        &self,
+        token: TokenRef<'_>,
+    ) -> impl Future<Output = Result<Option<RefreshState>, StoreError>> + Send;
+    /// Retires `presented` in favour of `successor`: exactly one successor per
+    /// token however many callers race; see [`decide`] for the outcomes.
+    fn rotate_refresh(
+        &self,
+        presented: TokenRef<'_>,
+        successor: &RefreshRecord,
+        now: i64,
+        grace: u64,
+    ) -> impl Future<Output = Result<Rotation, StoreError>> + Send;
+    fn revoke_family(
+        &self,
+        user_id: &str,
+        family_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Revokes every family of the user; returns how many were live.
+    fn revoke_all(&self, user_id: &str, now: i64) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Counts one failure in the window that started with the first failure
+    /// and lasts `window` seconds; a failure after it starts a new one.
+    fn record_login_failure(
+        &self,
+        email: &str,
+        now: i64,
+        window: u64,
+    ) -> impl Future<Output = Result<FailureWindow, StoreError>> + Send;
+    fn login_failures(
+        &self,
+        email: &str,
+        now: i64,
+        window: u64,
+    ) -> impl Future<Output = Result<Option<FailureWindow>, StoreError>> + Send;
+    fn clear_login_failures(&self, email: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

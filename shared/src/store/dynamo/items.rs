@@ -1,0 +1,77 @@
+//! Conversions between DynamoDB items and the store's types.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::super::table::{PARTITION_KEY, SORT_KEY};
+use super::super::{RefreshRecord, StoreError, User};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub fn key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([(PARTITION_KEY.to_string(), s(pk)), (SORT_KEY.to_string(), s(sk))])
+}
+
+fn corrupt(name: &str) -> StoreError {
+    StoreError::Corrupt(format!("attribute {name} is missing or of the wrong type"))
+}
+
+pub fn get_s(item: &Item, name: &str) -> Result<String, StoreError> {
+    opt_s(item, name).ok_or_else(|| corrupt(name))
+}
+
+pub fn opt_s(item: &Item, name: &str) -> Option<String> {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned()
+}
+
+pub fn get_n(item: &Item, name: &str) -> Result<i64, StoreError> {
+    opt_n(item, name).ok_or_else(|| corrupt(name))
+}
+
+pub fn opt_n(item: &Item, name: &str) -> Option<i64> {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+pub fn user_item(user: &User) -> Item {
+    let mut item = key(super::super::table::user_pk(&user.id), super::super::table::PROFILE_SK);
+    item.insert("id".into(), s(&user.id));
+    item.insert("email".into(), s(&user.email));
+    item.insert("password_hash".into(), s(&user.password_hash));
+    item.insert("created_at".into(), n(user.created_at));
+    if let Some(name) = &user.name {
+        item.insert("name".into(), s(name));
+    }
+    item
+}
+
+pub fn user_from(item: &Item) -> Result<User, StoreError> {
+    Ok(User {
+        id: get_s(item, "id")?,
+        email: get_s(item, "email")?,
+        name: opt_s(item, "name"),
+        password_hash: get_s(item, "password_hash")?,
+        created_at: get_n(item, "created_at")?,
+    })
+}
+
+/// The successor recorded on a rotated token item, if any.
+pub fn successor_from(item: &Item, user_id: &str, family_id: &str) -> Result<Option<(RefreshRecord, i64)>, StoreError> {
+    let Some(rotated_at) = opt_n(item, "rotated_at") else { return Ok(None) };
+    let successor = RefreshRecord {
+        user_id: user_id.to_string(),
+        family_id: family_id.to_string(),
+        token_id: get_s(item, "successor_id")?,
+        issued_at: get_n(item, "successor_issued_at")?,
+        expires_at: get_n(item, "successor_expires_at")?,
+    };
+    Ok(Some((successor, rotated_at)))
+}

@@ -1,0 +1,478 @@
+//! The DynamoDB store: one table (see `table`), email uniqueness by a
+//! transaction, refresh rotation by a conditional transaction, strongly
+//! consistent reads wherever a flow reads what it or a racing call just wrote.
+
+mod admin;
+mod items;
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
+
+pub use admin::{ensure_table, test_store};
+use items::{Item, get_n, get_s, key, n, s};
+
+use super::table::{
+    EMAIL_SK, FAILURES_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, email_pk, failures_pk, family_sk, token_sk, user_pk,
+};
+use super::{
+    Decision, FailureWindow, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store, StoreError, TokenRef, User,
+    decide,
+};
+use crate::config::StoreSettings;
+
+/// Attempts at an operation that lost a race (a transaction conflict or a
+/// condition that another caller's write changed) before giving up with 503.
+const MAX_RACE_ATTEMPTS: u32 = 16;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+/// Builds the SDK client once per cold start: short explicit timeouts so a
+/// dead endpoint costs seconds, not the Lambda's whole timeout, and the SDK's
+/// standard retries for throttling and transient errors.
+pub async fn client(settings: &StoreSettings) -> Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_secs(3))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(3));
+    if let Some(endpoint) = &settings.endpoint {
+        loader = loader.endpoint_url(endpoint);
+        // DynamoDB Local accepts any credentials and region; do not make a
+        // developer configure AWS for it.
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "local",
+            ));
+        }
+        if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+            loader = loader.region(aws_config::Region::new("us-east-1"));
+        }
+    }
+    Client::new(&loader.load().await)
+}
+
+fn unavailable<E: ProvideErrorMetadata, R>(operation: &'static str, err: &SdkError<E, R>) -> StoreError {
+    let what = match err {
+        SdkError::TimeoutError(_) => "timed out",
+        SdkError::DispatchFailure(_) => "could not connect",
+        SdkError::ResponseError(_) => "unreadable response",
+        SdkError::ConstructionFailure(_) => "request could not be built",
+        _ => err.code().unwrap_or("service error"),
+    };
+    tracing::warn!(operation, error = what, "dynamodb call failed");
+    StoreError::Unavailable(format!("{operation}: {what}"))
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.code() == Some("ConditionalCheckFailedException")
+}
+
+/// How a cancelled transaction went, from its per-item reasons.
+enum Cancelled {
+    /// A condition on one of the items failed.
+    Condition,
+    /// Another transaction held an item: try again.
+    Conflict,
+}
+
+fn cancellation<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Cancelled> {
+    let TransactWriteItemsError::TransactionCanceledException(e) = err.as_service_error()? else {
+        return err
+            .as_service_error()
+            .and_then(|e| e.is_transaction_in_progress_exception().then_some(Cancelled::Conflict));
+    };
+    let reasons = e.cancellation_reasons();
+    if reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed")) {
+        return Some(Cancelled::Condition);
+    }
+    reasons.iter().any(|r| r.code() == Some("TransactionConflict")).then_some(Cancelled::Conflict)
+}
+
+async fn backoff(attempt: u32) {
+    let jitter = uuid::Uuid::new_v4().as_u128() as u64 % 20;
+    tokio::time::sleep(Duration::from_millis(5 + jitter + u64::from(attempt) * 10)).await;
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub async fn connect(settings: &StoreSettings) -> Self {
+        Self::new(client(settings).await, settings.table_name.clone())
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Opens the connection (DNS, TCP, TLS) during init so the first event
+    /// does not pay for it. Failures are logged, not fatal: the first real
+    /// call retries and answers 503 if DynamoDB is still unreachable.
+    pub async fn warm_up(&self) {
+        let result =
+            self.client.get_item().table_name(&self.table).set_key(Some(key("WARMUP".into(), "WARMUP"))).send().await;
+        if let Err(err) = result {
+            unavailable("warm_up", &err);
+        }
+    }
+
+    async fn get(&self, operation: &'static str, item_key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(item_key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable(operation, &e))?;
+        Ok(out.item)
+    }
+
+    fn put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    async fn transact(
+        &self,
+        operation: &'static str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Cancelled>, StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            // Makes the SDK's own retries of this call idempotent.
+            .client_request_token(uuid::Uuid::new_v4().to_string())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Ok(())),
+            Err(err) => cancellation(&err).map(Err).ok_or_else(|| unavailable(operation, &err)),
+        }
+    }
+
+    async fn try_rotate(
+        &self,
+        presented: TokenRef<'_>,
+        successor: &RefreshRecord,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let retire = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(presented.user_id), token_sk(presented.token_id))))
+            .update_expression(
+                "SET rotated_at = :now, successor_id = :sid, successor_issued_at = :sia, successor_expires_at = :sea",
+            )
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(rotated_at)")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":sid", s(&successor.token_id))
+            .expression_attribute_values(":sia", n(successor.issued_at))
+            .expression_attribute_values(":sea", n(successor.expires_at))
+            .build()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let extend_family = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(presented.user_id), family_sk(presented.family_id))))
+            .update_expression("SET expires_at = :exp, #ttl = :exp")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
+            .expression_attribute_values(":exp", n(successor.expires_at))
+            .build()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let items = vec![
+            TransactWriteItem::builder().update(retire).build(),
+            self.put(token_item(successor))?,
+            TransactWriteItem::builder().update(extend_family).build(),
+        ];
+        Ok(self.transact("rotate_refresh", items).await?.is_ok())
+    }
+
+    async fn live_families(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        let mut families = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .filter_expression("attribute_not_exists(revoked_at)")
+                .projection_expression(SORT_KEY)
+                .expression_attribute_values(":pk", s(user_pk(user_id)))
+                .expression_attribute_values(":prefix", s(FAMILY_SK_PREFIX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| unavailable("revoke_all", &e))?;
+            for item in page.items() {
+                let sk = get_s(item, SORT_KEY)?;
+                families.push(sk.trim_start_matches(FAMILY_SK_PREFIX).to_string());
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(families);
+            }
+        }
+    }
+
+    async fn extend_failures(&self, email: &str, now: i64, window: i64) -> Result<Option<Item>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(failures_pk(email), FAILURES_SK)))
+            .update_expression("ADD failures :one")
+            .condition_expression("started_at > :cutoff")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cutoff", n(now - window))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.attributes),
+            Err(err) if is_condition_failure(&err) => Ok(None),
+            Err(err) => Err(unavailable("record_login_failure", &err)),
+        }
+    }
+
+    async fn start_failures(&self, email: &str, now: i64, window: i64) -> Result<Option<Item>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(failures_pk(email), FAILURES_SK)))
+            .update_expression("SET failures = :one, started_at = :now, #ttl = :reset")
+            .condition_expression("attribute_not_exists(pk) OR started_at <= :cutoff")
+            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":reset", n(now + window))
+            .expression_attribute_values(":cutoff", n(now - window))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.attributes),
+            Err(err) if is_condition_failure(&err) => Ok(None),
+            Err(err) => Err(unavailable("record_login_failure", &err)),
+        }
+    }
+}
+
+fn token_item(record: &RefreshRecord) -> Item {
+    let mut item = key(user_pk(&record.user_id), token_sk(&record.token_id));
+    item.insert("family_id".into(), s(&record.family_id));
+    item.insert("issued_at".into(), n(record.issued_at));
+    item.insert("expires_at".into(), n(record.expires_at));
+    item.insert(super::table::TTL_ATTRIBUTE.into(), n(record.expires_at));
+    item
+}
+
+fn failure_window(item: &Item, window: i64) -> Result<FailureWindow, StoreError> {
+    let started_at = get_n(item, "started_at")?;
+    let count = u32::try_from(get_n(item, "failures")?).unwrap_or(u32::MAX);
+    Ok(FailureWindow { count, started_at, resets_at: started_at + window })
+}
+
+fn seconds(window: u64) -> i64 {
+    i64::try_from(window).unwrap_or(i64::MAX / 2)
+}
+
+impl Store for DynamoStore {
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        for attempt in 0..MAX_RACE_ATTEMPTS {
+            let mut email = key(email_pk(&user.email), EMAIL_SK);
+            email.insert("user_id".into(), s(&user.id));
+            let items = vec![self.put(items::user_item(user))?, self.put(email)?];
+            match self.transact("create_user", items).await? {
+                Ok(()) => return Ok(()),
+                Err(Cancelled::Condition) => return Err(StoreError::EmailTaken),
+                Err(Cancelled::Conflict) => backoff(attempt).await,
+            }
+        }
+        Err(StoreError::Unavailable("create_user: too much contention".into()))
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let Some(claim) = self.get("user_by_email", key(email_pk(email), EMAIL_SK)).await? else {
+            return Ok(None);
+        };
+        self.user_by_id(&get_s(&claim, "user_id")?).await
+    }
+
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        self.get("user_by_id", key(user_pk(id), PROFILE_SK)).await?.map(|item| items::user_from(&item)).transpose()
+    }
+
+    async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(user_id), PROFILE_SK)))
+            .update_expression("SET password_hash = :h")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":h", s(hash))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Ok(()),
+            Err(err) => Err(unavailable("set_password_hash", &err)),
+        }
+    }
+
+    async fn create_session(&self, first: &RefreshRecord) -> Result<(), StoreError> {
+        let mut family = key(user_pk(&first.user_id), family_sk(&first.family_id));
+        family.insert("created_at".into(), n(first.issued_at));
+        family.insert("expires_at".into(), n(first.expires_at));
+        family.insert(super::table::TTL_ATTRIBUTE.into(), n(first.expires_at));
+        let items = vec![self.put(family)?, self.put(token_item(first))?];
+        match self.transact("create_session", items).await? {
+            Ok(()) => Ok(()),
+            // Fresh random ids cannot collide; a conflict here is contention.
+            Err(_) => Err(StoreError::Unavailable("create_session: conflict".into())),
+        }
+    }
+
+    async fn refresh_state(&self, token: TokenRef<'_>) -> Result<Option<RefreshState>, StoreError> {
+        let (item, family) = tokio::try_join!(
+            self.get("refresh_state", key(user_pk(token.user_id), token_sk(token.token_id))),
+            self.get("refresh_state", key(user_pk(token.user_id), family_sk(token.family_id))),
+        )?;
+        let Some(item) = item else { return Ok(None) };
+        let record = RefreshRecord {
+            user_id: token.user_id.to_string(),
+            family_id: get_s(&item, "family_id")?,
+            token_id: token.token_id.to_string(),
+            issued_at: get_n(&item, "issued_at")?,
+            expires_at: get_n(&item, "expires_at")?,
+        };
+        let status = match items::successor_from(&item, &record.user_id, &record.family_id)? {
+            None => RefreshStatus::Active,
+            Some((successor, rotated_at)) => RefreshStatus::Rotated { successor, rotated_at },
+        };
+        // A missing family (deleted by TTL) fails closed.
+        let family_revoked = family.is_none_or(|f| f.contains_key("revoked_at"));
+        Ok(Some(RefreshState { token: record, status, family_revoked }))
+    }
+
+    async fn rotate_refresh(
+        &self,
+        presented: TokenRef<'_>,
+        successor: &RefreshRecord,
+        now: i64,
+        grace: u64,
+    ) -> Result<Rotation, StoreError> {
+        for attempt in 0..MAX_RACE_ATTEMPTS {
+            let state = self.refresh_state(presented).await?;
+            match decide(presented, state.as_ref(), now, grace) {
+                Decision::Rotate => {
+                    if self.try_rotate(presented, successor, now).await? {
+                        return Ok(Rotation::Rotated(successor.clone()));
+                    }
+                    // Lost a race: the re-read decides between replay and refusal.
+                    backoff(attempt).await;
+                }
+                Decision::Replay(existing) => return Ok(Rotation::Replayed(existing)),
+                Decision::RevokeFamily => {
+                    self.revoke_family(presented.user_id, presented.family_id, now).await?;
+                    return Ok(Rotation::Reused);
+                }
+                Decision::Refuse(why) => return Ok(Rotation::Refused(why)),
+            }
+        }
+        Err(StoreError::Unavailable("rotate_refresh: too much contention".into()))
+    }
+
+    async fn revoke_family(&self, user_id: &str, family_id: &str, now: i64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(user_id), family_sk(family_id))))
+            .update_expression("SET revoked_at = if_not_exists(revoked_at, :now)")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Ok(()),
+            Err(err) => Err(unavailable("revoke_family", &err)),
+        }
+    }
+
+    async fn revoke_all(&self, user_id: &str, now: i64) -> Result<u32, StoreError> {
+        let families = self.live_families(user_id).await?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for family in &families {
+            let (store, user, family) = (self.clone(), user_id.to_string(), family.clone());
+            tasks.spawn(async move { store.revoke_family(&user, &family, now).await });
+        }
+        while let Some(result) = tasks.join_next().await {
+            result.map_err(|_| StoreError::Unavailable("revoke_all: task failed".into()))??;
+        }
+        Ok(u32::try_from(families.len()).unwrap_or(u32::MAX))
+    }
+
+    async fn record_login_failure(&self, email: &str, now: i64, window: u64) -> Result<FailureWindow, StoreError> {
+        let window = seconds(window);
+        for attempt in 0..MAX_RACE_ATTEMPTS {
+            if let Some(item) = self.extend_failures(email, now, window).await? {
+                return failure_window(&item, window);
+            }
+            if let Some(item) = self.start_failures(email, now, window).await? {
+                return failure_window(&item, window);
+            }
+            backoff(attempt).await;
+        }
+        Err(StoreError::Unavailable("record_login_failure: too much contention".into()))
+    }
+
+    async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<FailureWindow>, StoreError> {
+        let window = seconds(window);
+        let Some(item) = self.get("login_failures", key(failures_pk(email), FAILURES_SK)).await? else {
+            return Ok(None);
+        };
+        let current = failure_window(&item, window)?;
+        Ok((current.resets_at > now).then_some(current))
+    }
+
+    async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(failures_pk(email), FAILURES_SK)))
+            .send()
+            .await
+            .map_err(|e| unavailable("clear_login_failures", &e))?;
+        Ok(())
+    }
+}

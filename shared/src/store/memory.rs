@@ -1,0 +1,187 @@
+//! In-memory store for the local server and tests. One mutex around all data
+//! makes every operation atomic, the same guarantees DynamoDB's conditional
+//! writes and transactions give the other implementation.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::{
+    Decision, FailureWindow, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store, StoreError, TokenRef, User,
+    decide,
+};
+
+#[derive(Default)]
+struct Data {
+    users: HashMap<String, User>,
+    emails: HashMap<String, String>,
+    /// (user id, family id) → revoked
+    families: HashMap<(String, String), bool>,
+    /// (user id, token id) → token
+    tokens: HashMap<(String, String), StoredToken>,
+    failures: HashMap<String, (u32, i64)>,
+}
+
+struct StoredToken {
+    record: RefreshRecord,
+    status: RefreshStatus,
+}
+
+impl Data {
+    fn state(&self, user_id: &str, token_id: &str) -> Option<RefreshState> {
+        let token = self.tokens.get(&key(user_id, token_id))?;
+        let family_revoked = *self.families.get(&key(user_id, &token.record.family_id)).unwrap_or(&true);
+        Some(RefreshState { token: token.record.clone(), status: token.status.clone(), family_revoked })
+    }
+
+    fn insert_token(&mut self, record: &RefreshRecord) {
+        let stored = StoredToken { record: record.clone(), status: RefreshStatus::Active };
+        self.tokens.insert(key(&record.user_id, &record.token_id), stored);
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    data: Arc<Mutex<Data>>,
+    unavailable: Arc<AtomicBool>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fault injection: while on, every call fails as DynamoDB would when throttled.
+    pub fn set_unavailable(&self, on: bool) {
+        self.unavailable.store(on, Ordering::SeqCst);
+    }
+
+    /// Number of user records and email records, for consistency checks in tests.
+    pub fn record_counts(&self) -> (usize, usize) {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        (data.users.len(), data.emails.len())
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Data>, StoreError> {
+        if self.unavailable.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("fault injected".into()));
+        }
+        // A panic elsewhere cannot leave Data half-written: every mutation below
+        // is checked first and then applied without anything that can panic.
+        Ok(self.data.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+fn key(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+impl Store for MemoryStore {
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let mut data = self.lock()?;
+        if data.emails.contains_key(&user.email) || data.users.contains_key(&user.id) {
+            return Err(StoreError::EmailTaken);
+        }
+        data.emails.insert(user.email.clone(), user.id.clone());
+        data.users.insert(user.id.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let data = self.lock()?;
+        Ok(data.emails.get(email).and_then(|id| data.users.get(id)).cloned())
+    }
+
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.lock()?.users.get(id).cloned())
+    }
+
+    async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StoreError> {
+        if let Some(user) = self.lock()?.users.get_mut(user_id) {
+            user.password_hash = hash.to_string();
+        }
+        Ok(())
+    }
+
+    async fn create_session(&self, first: &RefreshRecord) -> Result<(), StoreError> {
+        let mut data = self.lock()?;
+        data.families.insert(key(&first.user_id, &first.family_id), false);
+        data.insert_token(first);
+        Ok(())
+    }
+
+    async fn refresh_state(&self, token: TokenRef<'_>) -> Result<Option<RefreshState>, StoreError> {
+        Ok(self.lock()?.state(token.user_id, token.token_id))
+    }
+
+    async fn rotate_refresh(
+        &self,
+        presented: TokenRef<'_>,
+        successor: &RefreshRecord,
+        now: i64,
+        grace: u64,
+    ) -> Result<Rotation, StoreError> {
+        let mut data = self.lock()?;
+        let state = data.state(presented.user_id, presented.token_id);
+        Ok(match decide(presented, state.as_ref(), now, grace) {
+            Decision::Rotate => {
+                if let Some(token) = data.tokens.get_mut(&key(presented.user_id, presented.token_id)) {
+                    token.status = RefreshStatus::Rotated { successor: successor.clone(), rotated_at: now };
+                }
+                data.insert_token(successor);
+                Rotation::Rotated(successor.clone())
+            }
+            Decision::Replay(existing) => Rotation::Replayed(existing),
+            Decision::RevokeFamily => {
+                data.families.insert(key(presented.user_id, presented.family_id), true);
+                Rotation::Reused
+            }
+            Decision::Refuse(why) => Rotation::Refused(why),
+        })
+    }
+
+    async fn revoke_family(&self, user_id: &str, family_id: &str, _now: i64) -> Result<(), StoreError> {
+        if let Some(revoked) = self.lock()?.families.get_mut(&key(user_id, family_id)) {
+            *revoked = true;
+        }
+        Ok(())
+    }
+
+    async fn revoke_all(&self, user_id: &str, _now: i64) -> Result<u32, StoreError> {
+        let mut data = self.lock()?;
+        let mut count = 0;
+        for ((owner, _), revoked) in data.families.iter_mut() {
+            if owner == user_id && !*revoked {
+                *revoked = true;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    async fn record_login_failure(&self, email: &str, now: i64, window: u64) -> Result<FailureWindow, StoreError> {
+        let window = i64::try_from(window).unwrap_or(i64::MAX);
+        let mut data = self.lock()?;
+        let entry = data.failures.entry(email.to_string()).or_insert((0, now));
+        if entry.1 + window <= now {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+        Ok(FailureWindow { count: entry.0, started_at: entry.1, resets_at: entry.1 + window })
+    }
+
+    async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<FailureWindow>, StoreError> {
+        let window = i64::try_from(window).unwrap_or(i64::MAX);
+        let data = self.lock()?;
+        Ok(data
+            .failures
+            .get(email)
+            .filter(|(_, started)| started + window > now)
+            .map(|&(count, started_at)| FailureWindow { count, started_at, resets_at: started_at + window }))
+    }
+
+    async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+        self.lock()?.failures.remove(email);
+        Ok(())
+    }
+}

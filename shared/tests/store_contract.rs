@@ -1,0 +1,255 @@
+//! The store contract, written once and run against the in-memory store and
+//! against DynamoDB Local (each test on its own fresh table).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use shared::store::dynamo::{DynamoStore, test_store};
+use shared::store::{MemoryStore, RefreshRecord, RefreshStatus, Refusal, Rotation, Store, StoreError, TokenRef, User};
+use shared::{Clock, normalize_email};
+
+/// The injected "now": anchored at the real time of the run, because DynamoDB
+/// Local really deletes items whose TTL has passed; a fixed date in the past
+/// would have its sweeper remove items in the middle of a test.
+fn now() -> i64 {
+    static START: std::sync::LazyLock<i64> = std::sync::LazyLock::new(|| shared::SystemClock.now());
+    *START
+}
+const GRACE: u64 = 10;
+const DAY: i64 = 86_400;
+
+/// Counts of user and email records, read behind the store's back.
+trait Inspect {
+    async fn record_counts(&self) -> (usize, usize);
+}
+
+impl Inspect for MemoryStore {
+    async fn record_counts(&self) -> (usize, usize) {
+        MemoryStore::record_counts(self)
+    }
+}
+
+impl Inspect for DynamoStore {
+    async fn record_counts(&self) -> (usize, usize) {
+        let items = self.client().scan().table_name(self.table()).send().await.unwrap().items.unwrap_or_default();
+        let count = |sk: &str| items.iter().filter(|i| i["sk"].as_s().unwrap() == sk).count();
+        (count("PROFILE"), count("EMAIL"))
+    }
+}
+
+fn user(email: &str) -> User {
+    User {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: normalize_email(email).unwrap(),
+        name: Some("Ada".into()),
+        password_hash: "$argon2id$placeholder".into(),
+        created_at: now(),
+    }
+}
+
+fn record(user_id: &str, family_id: &str, issued_at: i64) -> RefreshRecord {
+    RefreshRecord {
+        user_id: user_id.into(),
+        family_id: family_id.into(),
+        token_id: uuid::Uuid::new_v4().simple().to_string(),
+        issued_at,
+        expires_at: issued_at + 30 * DAY,
+    }
+}
+
+fn token_ref(r: &RefreshRecord) -> TokenRef<'_> {
+    TokenRef { user_id: &r.user_id, family_id: &r.family_id, token_id: &r.token_id }
+}
+
+async fn session<S: Store>(store: &S, user_id: &str) -> RefreshRecord {
+    let first = record(user_id, &uuid::Uuid::new_v4().simple().to_string(), now());
+    store.create_session(&first).await.unwrap();
+    first
+}
+
+async fn rotate<S: Store>(store: &S, from: &RefreshRecord, now: i64) -> Rotation {
+    let next = record(&from.user_id, &from.family_id, now);
+    store.rotate_refresh(token_ref(from), &next, now, GRACE).await.unwrap()
+}
+
+async fn family_revoked<S: Store>(store: &S, token: &RefreshRecord) -> bool {
+    store.refresh_state(token_ref(token)).await.unwrap().unwrap().family_revoked
+}
+
+// --- the contract ------------------------------------------------------------
+
+async fn users_are_found_by_normalised_email_and_by_id<S: Store>(store: S) {
+    let ada = user("Ada@Example.com");
+    store.create_user(&ada).await.unwrap();
+    assert_eq!(store.user_by_email("ada@example.com").await.unwrap(), Some(ada.clone()));
+    assert_eq!(store.user_by_id(&ada.id).await.unwrap(), Some(ada.clone()));
+    assert_eq!(store.user_by_email("bob@example.com").await.unwrap(), None);
+    assert_eq!(store.user_by_id("no-such-id").await.unwrap(), None);
+    store.set_password_hash(&ada.id, "$argon2id$new").await.unwrap();
+    assert_eq!(store.user_by_id(&ada.id).await.unwrap().unwrap().password_hash, "$argon2id$new");
+}
+
+async fn fifty_concurrent_creates_with_one_email_admit_exactly_one<S: Store + Clone + Inspect>(store: S) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let store = store.clone();
+        let email = if i % 2 == 0 { "Race@Example.com" } else { "race@EXAMPLE.com" };
+        tasks.spawn(async move { store.create_user(&user(email)).await });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().filter(|r| r.is_err()).all(|r| *r == Err(StoreError::EmailTaken)), "{results:?}");
+    assert_eq!(store.record_counts().await, (1, 1));
+}
+
+async fn twenty_concurrent_rotations_share_one_successor<S: Store + Clone>(store: S) {
+    let first = session(&store, "user-1").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (store, first) = (store.clone(), first.clone());
+        tasks.spawn(async move { rotate(&store, &first, now() + 1).await });
+    }
+    let results = tasks.join_all().await;
+    let successors: Vec<&RefreshRecord> = results
+        .iter()
+        .map(|r| match r {
+            Rotation::Rotated(s) | Rotation::Replayed(s) => s,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(results.iter().filter(|r| matches!(r, Rotation::Rotated(_))).count(), 1);
+    assert!(successors.iter().all(|s| *s == successors[0]), "all callers see the one successor");
+    let state = store.refresh_state(token_ref(&first)).await.unwrap().unwrap();
+    assert!(matches!(state.status, RefreshStatus::Rotated { ref successor, .. } if successor == successors[0]));
+}
+
+async fn a_retry_within_the_grace_interval_gets_the_same_successor<S: Store>(store: S) {
+    let a = session(&store, "user-1").await;
+    let Rotation::Rotated(b) = rotate(&store, &a, now() + 100).await else { panic!("first rotation") };
+    assert_eq!(rotate(&store, &a, now() + 100 + GRACE as i64).await, Rotation::Replayed(b.clone()));
+    assert!(!family_revoked(&store, &b).await);
+}
+
+async fn reuse_after_the_grace_interval_revokes_the_whole_family<S: Store>(store: S) {
+    let a = session(&store, "user-1").await;
+    let Rotation::Rotated(b) = rotate(&store, &a, now() + 100).await else { panic!("A→B") };
+    let Rotation::Rotated(c) = rotate(&store, &b, now() + 200).await else { panic!("B→C") };
+    assert_eq!(rotate(&store, &a, now() + 300).await, Rotation::Reused);
+    assert!(family_revoked(&store, &c).await);
+    assert_eq!(rotate(&store, &b, now() + 301).await, Rotation::Refused(Refusal::Revoked));
+    assert_eq!(rotate(&store, &c, now() + 302).await, Rotation::Refused(Refusal::Revoked));
+}
+
+async fn an_expired_refresh_token_whose_item_still_exists_is_refused<S: Store>(store: S) {
+    let a = session(&store, "user-1").await;
+    assert!(store.refresh_state(token_ref(&a)).await.unwrap().is_some());
+    assert_eq!(rotate(&store, &a, a.expires_at).await, Rotation::Refused(Refusal::Expired));
+}
+
+async fn an_unknown_or_mismatched_token_is_refused<S: Store>(store: S) {
+    let a = session(&store, "user-1").await;
+    let unknown = record("user-1", &a.family_id, now());
+    assert_eq!(rotate(&store, &unknown, now() + 1).await, Rotation::Refused(Refusal::Unknown));
+    let wrong_family = RefreshRecord { family_id: "other".into(), ..a.clone() };
+    assert_eq!(rotate(&store, &wrong_family, now() + 1).await, Rotation::Refused(Refusal::Unknown));
+    let wrong_user = RefreshRecord { user_id: "user-2".into(), ..a };
+    assert_eq!(rotate(&store, &wrong_user, now() + 1).await, Rotation::Refused(Refusal::Unknown));
+}
+
+async fn revoking_one_family_leaves_the_users_other_sessions_alone<S: Store>(store: S) {
+    let phone = session(&store, "user-1").await;
+    let laptop = session(&store, "user-1").await;
+    store.revoke_family("user-1", &phone.family_id, now()).await.unwrap();
+    assert_eq!(rotate(&store, &phone, now() + 1).await, Rotation::Refused(Refusal::Revoked));
+    assert!(matches!(rotate(&store, &laptop, now() + 1).await, Rotation::Rotated(_)));
+    store.revoke_family("user-1", "no-such-family", now()).await.unwrap();
+}
+
+async fn revoke_all_ends_every_session_of_one_user_only<S: Store>(store: S) {
+    let mine = [session(&store, "user-1").await, session(&store, "user-1").await, session(&store, "user-1").await];
+    let theirs = session(&store, "user-2").await;
+    let Rotation::Rotated(rotated) = rotate(&store, &mine[0], now() + 5).await else { panic!("rotate") };
+    assert_eq!(store.revoke_all("user-1", now() + 10).await.unwrap(), 3);
+    for token in mine.iter().chain([&rotated]) {
+        assert!(family_revoked(&store, token).await);
+    }
+    assert!(!family_revoked(&store, &theirs).await);
+    assert_eq!(store.revoke_all("user-1", now() + 11).await.unwrap(), 0);
+}
+
+async fn fifty_concurrent_failures_count_exactly_fifty_and_the_window_expires<S: Store + Clone>(store: S) {
+    let window = 900;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let store = store.clone();
+        tasks.spawn(async move { store.record_login_failure("ada@example.com", now(), window).await.unwrap() });
+    }
+    let mut counts: Vec<u32> = tasks.join_all().await.iter().map(|w| w.count).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=50).collect::<Vec<_>>(), "every increment is seen exactly once");
+    let current = store.login_failures("ada@example.com", now() + 899, window).await.unwrap().unwrap();
+    assert_eq!((current.count, current.resets_at), (50, now() + 900));
+    assert_eq!(store.login_failures("ada@example.com", now() + 900, window).await.unwrap(), None);
+    let fresh = store.record_login_failure("ada@example.com", now() + 900, window).await.unwrap();
+    assert_eq!((fresh.count, fresh.started_at), (1, now() + 900));
+    assert_eq!(store.login_failures("bob@example.com", now(), window).await.unwrap(), None);
+}
+
+async fn clearing_failures_resets_the_count<S: Store>(store: S) {
+    store.record_login_failure("ada@example.com", now(), 900).await.unwrap();
+    store.clear_login_failures("ada@example.com").await.unwrap();
+    assert_eq!(store.login_failures("ada@example.com", now(), 900).await.unwrap(), None);
+    assert_eq!(store.record_login_failure("ada@example.com", now() + 1, 900).await.unwrap().count, 1);
+}
+
+macro_rules! contract {
+    ($make:expr) => {
+        contract!(@tests $make;
+            users_are_found_by_normalised_email_and_by_id,
+            fifty_concurrent_creates_with_one_email_admit_exactly_one,
+            twenty_concurrent_rotations_share_one_successor,
+            a_retry_within_the_grace_interval_gets_the_same_successor,
+            reuse_after_the_grace_interval_revokes_the_whole_family,
+            an_expired_refresh_token_whose_item_still_exists_is_refused,
+            an_unknown_or_mismatched_token_is_refused,
+            revoking_one_family_leaves_the_users_other_sessions_alone,
+            revoke_all_ends_every_session_of_one_user_only,
+            fifty_concurrent_failures_count_exactly_fifty_and_the_window_expires,
+            clearing_failures_resets_the_count,
+        );
+    };
+    (@tests $make:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let Some(store) = $make.await else { return };
+                super::$name(store).await;
+            }
+        )+
+    };
+}
+
+mod memory {
+    use super::*;
+    contract!(async { Some(MemoryStore::new()) });
+}
+
+mod dynamodb {
+    use super::*;
+    contract!(test_store());
+
+    #[tokio::test]
+    async fn an_endpoint_that_refuses_connections_is_unavailable_within_5_seconds() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let settings =
+            shared::StoreSettings { table_name: "t".into(), endpoint: Some(format!("http://127.0.0.1:{port}")) };
+        let store = DynamoStore::connect(&settings).await;
+        let started = Instant::now();
+        let err = store.user_by_id("x").await.unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+        let store = Arc::new(store);
+        let err = store.create_user(&user("a@b.co")).await.unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    }
+}
