@@ -40,12 +40,20 @@ pub struct RefreshClaims {
 /// What verification needs to know about a claims type.
 pub trait TokenClaims: serde::de::DeserializeOwned {
     const TYP: &'static str;
+    fn iss(&self) -> &str;
+    fn aud(&self) -> &str;
     fn iat(&self) -> u64;
     fn nbf(&self) -> u64;
     fn exp(&self) -> u64;
 }
 
 impl TokenClaims for AccessClaims {
+    fn iss(&self) -> &str {
+        &self.iss
+    }
+    fn aud(&self) -> &str {
+        &self.aud
+    }
     const TYP: &'static str = ACCESS_TOKEN_TYP;
     fn iat(&self) -> u64 {
         self.iat
@@ -59,6 +67,12 @@ impl TokenClaims for AccessClaims {
 }
 
 impl TokenClaims for RefreshClaims {
+    fn iss(&self) -> &str {
+        &self.iss
+    }
+    fn aud(&self) -> &str {
+        &self.aud
+    }
     const TYP: &'static str = REFRESH_TOKEN_TYP;
     fn iat(&self) -> u64 {
         self.iat

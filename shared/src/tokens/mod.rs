@@ -1,12 +1,15 @@
 //! Issuing and verifying access and refresh tokens with `jsonwebtoken`.
 //!
-//! `jsonwebtoken` checks the signature, the algorithm, `iss`, `aud` and the
-//! presence of the registered claims; this module adds what it cannot know:
-//! the size cap, `typ`, `kid` selection, refusing key-reference headers, and
-//! the time checks against an injected `now` with an explicit leeway.
+//! The signature is checked by `jsonwebtoken`'s crypto; header and claims are
+//! each parsed exactly once, into closed typed structs, so that a missing or
+//! mistyped registered claim cannot parse at all. On top of that this module
+//! enforces the size cap, the exact `alg`, `typ`, `kid` selection, refuses
+//! key-reference headers, and checks `iss`, `aud` and the times against an
+//! injected `now` with an explicit leeway.
 
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Header, Validation};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, Header};
 
 use crate::claims::{ACCESS_TOKEN_TYP, AccessClaims, REFRESH_TOKEN_TYP, RefreshClaims, TokenClaims};
 use crate::config::TokenSettings;
@@ -47,25 +50,7 @@ pub enum TokenError {
     Signing,
 }
 
-fn map_jwt_error(err: jsonwebtoken::errors::Error) -> TokenError {
-    match err.kind() {
-        ErrorKind::InvalidSignature => TokenError::Signature,
-        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => TokenError::Algorithm,
-        ErrorKind::InvalidIssuer => TokenError::Issuer,
-        ErrorKind::InvalidAudience => TokenError::Audience,
-        ErrorKind::ExpiredSignature => TokenError::Expired,
-        ErrorKind::ImmatureSignature => TokenError::NotYetValid,
-        ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidClaimFormat(_) | ErrorKind::InvalidSubject => {
-            TokenError::Claims
-        }
-        ErrorKind::Json(_) | ErrorKind::Utf8(_) => TokenError::Claims,
-        ErrorKind::InvalidToken | ErrorKind::Base64(_) => TokenError::Malformed,
-        // Key-format and provider errors mean this key cannot vouch for the token.
-        _ => TokenError::Signature,
-    }
-}
-
-fn algorithm_name(algorithm: Algorithm) -> &'static str {
+pub(crate) fn algorithm_name(algorithm: Algorithm) -> &'static str {
     match algorithm {
         Algorithm::EdDSA => "EdDSA",
         Algorithm::HS256 => "HS256",
@@ -73,9 +58,9 @@ fn algorithm_name(algorithm: Algorithm) -> &'static str {
     }
 }
 
-/// The JOSE header fields this module decides on, parsed before the signature
-/// is checked. `alg` is compared as an exact string, so `none`, `None` and
-/// `NONE` are all simply "not the configured algorithm".
+/// The JOSE header fields this module decides on. `alg` is compared as an
+/// exact string, so `none`, `None` and `NONE` are all simply "not the
+/// configured algorithm".
 #[derive(serde::Deserialize)]
 struct JoseHeader {
     alg: String,
@@ -88,37 +73,30 @@ struct JoseHeader {
     crit: Option<serde::de::IgnoredAny>,
 }
 
-impl JoseHeader {
-    fn parse(token: &str) -> Result<Self, TokenError> {
-        use base64::Engine;
-        let encoded = token.split('.').next().unwrap_or_default();
-        let json =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).map_err(|_| TokenError::Malformed)?;
-        serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
-    }
+fn decode_part<T: serde::de::DeserializeOwned>(encoded: &str, invalid: TokenError) -> Result<T, TokenError> {
+    let json = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| TokenError::Malformed)?;
+    serde_json::from_slice(&json).map_err(|_| invalid)
 }
 
 /// Verifies tokens with exactly one algorithm and the configured keys.
 #[derive(Clone)]
 pub struct TokenVerifier {
     keys: VerificationKeys,
-    validation: Validation,
-    leeway: u64,
     alg_name: &'static str,
+    issuer: String,
+    audience: String,
+    leeway: u64,
 }
 
 impl TokenVerifier {
     pub fn new(settings: &TokenSettings, keys: VerificationKeys) -> Self {
-        let mut validation = Validation::new(keys.algorithm());
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        // Time is checked below against the injected clock, not the system's.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.leeway = 0;
-        let alg_name = algorithm_name(keys.algorithm());
-        Self { keys, validation, leeway: settings.leeway, alg_name }
+        Self {
+            alg_name: algorithm_name(keys.algorithm()),
+            keys,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            leeway: settings.leeway,
+        }
     }
 
     pub fn keys(&self) -> &VerificationKeys {
@@ -142,10 +120,13 @@ impl TokenVerifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);
         }
-        if token.bytes().filter(|b| *b == b'.').count() != 2 {
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(TokenError::Malformed);
-        }
-        let header = JoseHeader::parse(token)?;
+        };
+        let header: JoseHeader = decode_part(header, TokenError::Malformed)?;
         if header.alg != self.alg_name {
             return Err(TokenError::Algorithm);
         }
@@ -160,7 +141,22 @@ impl TokenVerifier {
         }
         let kid = header.kid.as_deref().ok_or(TokenError::MissingKeyId)?;
         let key = self.keys.get(kid).ok_or(TokenError::UnknownKey)?;
-        let claims = jsonwebtoken::decode::<C>(token, key, &self.validation).map_err(map_jwt_error)?.claims;
+        let signed = &token[..token.len() - signature.len() - 1];
+        match jsonwebtoken::crypto::verify(signature, signed.as_bytes(), key, self.keys.algorithm()) {
+            Ok(true) => {}
+            Ok(false) => return Err(TokenError::Signature),
+            Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::Base64(_)) => {
+                return Err(TokenError::Malformed);
+            }
+            Err(_) => return Err(TokenError::Signature),
+        }
+        let claims: C = decode_part(payload, TokenError::Claims)?;
+        if claims.iss() != self.issuer {
+            return Err(TokenError::Issuer);
+        }
+        if claims.aud() != self.audience {
+            return Err(TokenError::Audience);
+        }
         self.check_times(&claims, now, check_expiry)?;
         Ok(claims)
     }
