@@ -1,6 +1,8 @@
 //! Everything the functions share: configuration, token and password handling,
 //! the store, and the HTTP helpers with the one error type.
 
+#[cfg(any(feature = "dynamodb", feature = "secrets"))]
+pub mod aws;
 pub mod claims;
 pub mod clock;
 pub mod config;
@@ -9,7 +11,13 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod password;
+pub mod responses;
+pub mod runtime;
+#[cfg(feature = "secrets")]
+mod secrets;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tokens;
 
 pub use claims::{AccessClaims, RefreshClaims};
@@ -20,5 +28,6 @@ pub use error::ApiError;
 pub use jsonwebtoken::Algorithm;
 pub use keys::{KeyError, SigningKey, VerificationKeys};
 pub use password::{Passwords, Verification};
+pub use responses::{TokenPair, UserBody};
 pub use store::StoreError;
 pub use tokens::{TokenError, TokenIssuer, TokenVerifier};

@@ -18,22 +18,22 @@ fn now() -> i64 {
 const GRACE: u64 = 10;
 const DAY: i64 = 86_400;
 
-/// Counts of user and email records, read behind the store's back.
+/// Counts of user, email and family records, read behind the store's back.
 trait Inspect {
-    async fn record_counts(&self) -> (usize, usize);
+    async fn record_counts(&self) -> (usize, usize, usize);
 }
 
 impl Inspect for MemoryStore {
-    async fn record_counts(&self) -> (usize, usize) {
+    async fn record_counts(&self) -> (usize, usize, usize) {
         MemoryStore::record_counts(self)
     }
 }
 
 impl Inspect for DynamoStore {
-    async fn record_counts(&self) -> (usize, usize) {
+    async fn record_counts(&self) -> (usize, usize, usize) {
         let items = self.client().scan().table_name(self.table()).send().await.unwrap().items.unwrap_or_default();
-        let count = |sk: &str| items.iter().filter(|i| i["sk"].as_s().unwrap() == sk).count();
-        (count("PROFILE"), count("EMAIL"))
+        let count = |prefix: &str| items.iter().filter(|i| i["sk"].as_s().unwrap().starts_with(prefix)).count();
+        (count("PROFILE"), count("EMAIL"), count("FAMILY#"))
     }
 }
 
@@ -78,15 +78,25 @@ async fn family_revoked<S: Store>(store: &S, token: &RefreshRecord) -> bool {
 
 // --- the contract ------------------------------------------------------------
 
+async fn create_user<S: Store>(store: &S, user: &User) -> Result<RefreshRecord, StoreError> {
+    let first = record(&user.id, &uuid::Uuid::new_v4().simple().to_string(), now());
+    store.create_user(user, &first).await.map(|()| first)
+}
+
 async fn users_are_found_by_normalised_email_and_by_id<S: Store>(store: S) {
     let ada = user("Ada@Example.com");
-    store.create_user(&ada).await.unwrap();
-    assert_eq!(store.user_by_email("ada@example.com").await.unwrap(), Some(ada.clone()));
-    assert_eq!(store.user_by_id(&ada.id).await.unwrap(), Some(ada.clone()));
-    assert_eq!(store.user_by_email("bob@example.com").await.unwrap(), None);
-    assert_eq!(store.user_by_id("no-such-id").await.unwrap(), None);
-    store.set_password_hash(&ada.id, "$argon2id$new").await.unwrap();
-    assert_eq!(store.user_by_id(&ada.id).await.unwrap().unwrap().password_hash, "$argon2id$new");
+    let first = create_user(&store, &ada).await.unwrap();
+    let credentials = store.credentials("ada@example.com").await.unwrap().unwrap();
+    assert_eq!(
+        (credentials.user_id.as_str(), credentials.password_hash.as_str()),
+        (ada.id.as_str(), "$argon2id$placeholder")
+    );
+    assert_eq!(store.profile(&ada.id).await.unwrap(), Some(ada.profile()));
+    assert_eq!(store.credentials("bob@example.com").await.unwrap(), None);
+    assert_eq!(store.profile("no-such-id").await.unwrap(), None);
+    store.set_password_hash("ada@example.com", "$argon2id$new").await.unwrap();
+    assert_eq!(store.credentials("ada@example.com").await.unwrap().unwrap().password_hash, "$argon2id$new");
+    assert!(!family_revoked(&store, &first).await, "signup opens a live session");
 }
 
 async fn fifty_concurrent_creates_with_one_email_admit_exactly_one<S: Store + Clone + Inspect>(store: S) {
@@ -94,12 +104,12 @@ async fn fifty_concurrent_creates_with_one_email_admit_exactly_one<S: Store + Cl
     for i in 0..50 {
         let store = store.clone();
         let email = if i % 2 == 0 { "Race@Example.com" } else { "race@EXAMPLE.com" };
-        tasks.spawn(async move { store.create_user(&user(email)).await });
+        tasks.spawn(async move { create_user(&store, &user(email)).await.map(|_| ()) });
     }
     let results = tasks.join_all().await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
     assert!(results.iter().filter(|r| r.is_err()).all(|r| *r == Err(StoreError::EmailTaken)), "{results:?}");
-    assert_eq!(store.record_counts().await, (1, 1));
+    assert_eq!(store.record_counts().await, (1, 1, 1), "one user, one email claim, one session");
 }
 
 async fn twenty_concurrent_rotations_share_one_successor<S: Store + Clone>(store: S) {
@@ -245,11 +255,11 @@ mod dynamodb {
             shared::StoreSettings { table_name: "t".into(), endpoint: Some(format!("http://127.0.0.1:{port}")) };
         let store = DynamoStore::connect(&settings).await;
         let started = Instant::now();
-        let err = store.user_by_id("x").await.unwrap_err();
+        let err = store.profile("x").await.unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
         assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
         let store = Arc::new(store);
-        let err = store.create_user(&user("a@b.co")).await.unwrap_err();
+        let err = create_user(&*store, &user("a@b.co")).await.unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     }
 }

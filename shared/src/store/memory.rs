@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{
-    Decision, FailureWindow, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store, StoreError, TokenRef, User,
-    decide,
+    Credentials, Decision, FailureWindow, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store,
+    StoreError, TokenRef, User, decide,
 };
 
 #[derive(Default)]
@@ -34,6 +34,11 @@ impl Data {
         Some(RefreshState { token: token.record.clone(), status: token.status.clone(), family_revoked })
     }
 
+    fn insert_session(&mut self, first: &RefreshRecord) {
+        self.families.insert(key(&first.user_id, &first.family_id), false);
+        self.insert_token(first);
+    }
+
     fn insert_token(&mut self, record: &RefreshRecord) {
         let stored = StoredToken { record: record.clone(), status: RefreshStatus::Active };
         self.tokens.insert(key(&record.user_id, &record.token_id), stored);
@@ -56,10 +61,10 @@ impl MemoryStore {
         self.unavailable.store(on, Ordering::SeqCst);
     }
 
-    /// Number of user records and email records, for consistency checks in tests.
-    pub fn record_counts(&self) -> (usize, usize) {
+    /// Numbers of user, email and family records, for consistency checks in tests.
+    pub fn record_counts(&self) -> (usize, usize, usize) {
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
-        (data.users.len(), data.emails.len())
+        (data.users.len(), data.emails.len(), data.families.len())
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Data>, StoreError> {
@@ -77,36 +82,41 @@ fn key(a: &str, b: &str) -> (String, String) {
 }
 
 impl Store for MemoryStore {
-    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+    async fn create_user(&self, user: &User, first_session: &RefreshRecord) -> Result<(), StoreError> {
         let mut data = self.lock()?;
         if data.emails.contains_key(&user.email) || data.users.contains_key(&user.id) {
             return Err(StoreError::EmailTaken);
         }
         data.emails.insert(user.email.clone(), user.id.clone());
         data.users.insert(user.id.clone(), user.clone());
+        data.insert_session(first_session);
         Ok(())
     }
 
-    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
         let data = self.lock()?;
-        Ok(data.emails.get(email).and_then(|id| data.users.get(id)).cloned())
+        Ok(data.emails.get(email).and_then(|id| data.users.get(id)).map(|user| Credentials {
+            user_id: user.id.clone(),
+            email: user.email.clone(),
+            password_hash: user.password_hash.clone(),
+        }))
     }
 
-    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
-        Ok(self.lock()?.users.get(id).cloned())
+    async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
+        Ok(self.lock()?.users.get(user_id).map(User::profile))
     }
 
-    async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StoreError> {
-        if let Some(user) = self.lock()?.users.get_mut(user_id) {
+    async fn set_password_hash(&self, email: &str, hash: &str) -> Result<(), StoreError> {
+        let mut data = self.lock()?;
+        let Some(id) = data.emails.get(email).cloned() else { return Ok(()) };
+        if let Some(user) = data.users.get_mut(&id) {
             user.password_hash = hash.to_string();
         }
         Ok(())
     }
 
     async fn create_session(&self, first: &RefreshRecord) -> Result<(), StoreError> {
-        let mut data = self.lock()?;
-        data.families.insert(key(&first.user_id, &first.family_id), false);
-        data.insert_token(first);
+        self.lock()?.insert_session(first);
         Ok(())
     }
 

@@ -26,6 +26,7 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// A new account, as signup creates it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: String,
@@ -33,6 +34,30 @@ pub struct User {
     pub email: String,
     pub name: Option<String>,
     pub password_hash: String,
+    pub created_at: i64,
+}
+
+impl User {
+    pub fn profile(&self) -> Profile {
+        Profile { id: self.id.clone(), email: self.email.clone(), name: self.name.clone(), created_at: self.created_at }
+    }
+}
+
+/// What login needs, kept with the email claim so that a known and an unknown
+/// email cost the same single read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user_id: String,
+    pub email: String,
+    pub password_hash: String,
+}
+
+/// The public part of a user (SPEC §3 USER): never the hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
     pub created_at: i64,
 }
 
@@ -100,11 +125,16 @@ pub struct FailureWindow {
 /// The persistence the endpoints need. Both implementations pass one contract
 /// suite (`shared/tests/store_contract.rs`).
 pub trait Store: Send + Sync + 'static {
-    /// Fails with `EmailTaken` when the (normalised) email is in use, atomically.
-    fn create_user(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn user_by_email(&self, email: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
-    fn user_by_id(&self, id: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
-    fn set_password_hash(&self, user_id: &str, hash: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Creates the user and its first session in one atomic write; fails with
+    /// `EmailTaken` (writing nothing) when the normalised email is in use.
+    fn create_user(
+        &self,
+        user: &User,
+        first_session: &RefreshRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn credentials(&self, email: &str) -> impl Future<Output = Result<Option<Credentials>, StoreError>> + Send;
+    fn profile(&self, user_id: &str) -> impl Future<Output = Result<Option<Profile>, StoreError>> + Send;
+    fn set_password_hash(&self, email: &str, hash: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Starts a token family whose first token is `first`.
     fn create_session(&self, first: &RefreshRecord) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -5,7 +5,7 @@
 //! | item              | pk                 | sk                 |
 //! |-------------------|--------------------|--------------------|
 //! | user profile      | `USER#<user id>`   | `PROFILE`          |
-//! | email claim       | `EMAIL#<email>`    | `EMAIL`            |
+//! | email claim, login| `EMAIL#<email>`    | `EMAIL`            |
 //! | token family      | `USER#<user id>`   | `FAMILY#<fam id>`  |
 //! | refresh token     | `USER#<user id>`   | `TOKEN#<token id>` |
 //! | login failures    | `LOGINFAIL#<email>`| `WINDOW`           |

@@ -241,8 +241,16 @@ impl TokenIssuer {
         Ok(IssuedAccess { token, claims })
     }
 
-    /// The claims of a refresh token issued at `issued_at`.
-    pub fn refresh_claims(&self, user_id: &str, family_id: &str, token_id: &str, issued_at: i64) -> RefreshClaims {
+    /// The claims of a refresh token; `issued_at` and `expires_at` are the
+    /// stored ones, so re-signing a stored token reproduces it exactly.
+    pub fn refresh_claims(
+        &self,
+        user_id: &str,
+        family_id: &str,
+        token_id: &str,
+        issued_at: i64,
+        expires_at: i64,
+    ) -> RefreshClaims {
         let iat = u64::try_from(issued_at).unwrap_or(0);
         RefreshClaims {
             iss: self.issuer.clone(),
@@ -250,7 +258,7 @@ impl TokenIssuer {
             sub: user_id.to_string(),
             iat,
             nbf: iat,
-            exp: iat + self.refresh_ttl,
+            exp: u64::try_from(expires_at).unwrap_or(0),
             jti: token_id.to_string(),
             fam: family_id.to_string(),
         }

@@ -100,7 +100,7 @@ fn eddsa_access_and_refresh_tokens_verify() {
     let k = kit(Algorithm::EdDSA);
     let issued = k.issuer.issue_access("user-1", "ada@example.com", "", NOW).unwrap();
     assert_eq!(k.verifier.verify_access(&issued.token, NOW).unwrap().sub, "user-1");
-    let claims = k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW);
+    let claims = k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW, NOW + 30 * 86_400);
     let token = k.issuer.sign_refresh(&claims).unwrap();
     assert_eq!(k.verifier.verify_refresh(&token, NOW).unwrap(), claims);
 }
@@ -110,7 +110,7 @@ fn hs256_access_and_refresh_tokens_verify() {
     let k = kit(Algorithm::HS256);
     let issued = k.issuer.issue_access("user-1", "ada@example.com", "", NOW).unwrap();
     assert_eq!(k.verifier.verify_access(&issued.token, NOW).unwrap().email, "ada@example.com");
-    let claims = k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW);
+    let claims = k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW, NOW + 30 * 86_400);
     let token = k.issuer.sign_refresh(&claims).unwrap();
     assert_eq!(k.verifier.verify_refresh(&token, NOW).unwrap().fam, "fam-1");
 }
@@ -131,7 +131,7 @@ fn access_tokens_carry_the_spec_header_and_claims() {
 fn signing_the_same_refresh_claims_twice_gives_the_same_token() {
     for alg in [Algorithm::RS256, Algorithm::EdDSA, Algorithm::HS256] {
         let k = kit(alg);
-        let claims = k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW);
+        let claims = k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW, NOW + 30 * 86_400);
         assert_eq!(k.issuer.sign_refresh(&claims).unwrap(), k.issuer.sign_refresh(&claims).unwrap(), "{alg:?}");
     }
 }
@@ -168,7 +168,7 @@ fn after_rotation_old_tokens_verify_and_new_ones_use_the_new_key() {
 #[test]
 fn an_expired_refresh_token_can_still_name_its_family_for_logout() {
     let k = rs256();
-    let claims = k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW);
+    let claims = k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW, NOW + 30 * 86_400);
     let token = k.issuer.sign_refresh(&claims).unwrap();
     let later = NOW + 31 * 86_400;
     assert_eq!(k.verifier.verify_refresh(&token, later), Err(TokenError::Expired));
@@ -287,7 +287,8 @@ fn a_missing_typ_is_rejected() {
 #[test]
 fn a_refresh_token_is_rejected_as_an_access_token() {
     let k = rs256();
-    let refresh = k.issuer.sign_refresh(&k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW)).unwrap();
+    let refresh =
+        k.issuer.sign_refresh(&k.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW, NOW + 30 * 86_400)).unwrap();
     assert_eq!(reject(&k, &refresh), TokenError::WrongType);
 }
 

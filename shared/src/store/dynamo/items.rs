@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::super::table::{PARTITION_KEY, SORT_KEY};
-use super::super::{RefreshRecord, StoreError, User};
+use super::super::table::{self, PARTITION_KEY, SORT_KEY};
+use super::super::{Credentials, Profile, RefreshRecord, StoreError, User};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -41,11 +41,10 @@ pub fn opt_n(item: &Item, name: &str) -> Option<i64> {
     item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
 }
 
-pub fn user_item(user: &User) -> Item {
-    let mut item = key(super::super::table::user_pk(&user.id), super::super::table::PROFILE_SK);
+pub fn profile_item(user: &User) -> Item {
+    let mut item = key(table::user_pk(&user.id), table::PROFILE_SK);
     item.insert("id".into(), s(&user.id));
     item.insert("email".into(), s(&user.email));
-    item.insert("password_hash".into(), s(&user.password_hash));
     item.insert("created_at".into(), n(user.created_at));
     if let Some(name) = &user.name {
         item.insert("name".into(), s(name));
@@ -53,13 +52,28 @@ pub fn user_item(user: &User) -> Item {
     item
 }
 
-pub fn user_from(item: &Item) -> Result<User, StoreError> {
-    Ok(User {
+pub fn profile_from(item: &Item) -> Result<Profile, StoreError> {
+    Ok(Profile {
         id: get_s(item, "id")?,
         email: get_s(item, "email")?,
         name: opt_s(item, "name"),
-        password_hash: get_s(item, "password_hash")?,
         created_at: get_n(item, "created_at")?,
+    })
+}
+
+/// The email claim, which also holds what login needs.
+pub fn credentials_item(user: &User) -> Item {
+    let mut item = key(table::email_pk(&user.email), table::EMAIL_SK);
+    item.insert("user_id".into(), s(&user.id));
+    item.insert("password_hash".into(), s(&user.password_hash));
+    item
+}
+
+pub fn credentials_from(item: &Item, email: &str) -> Result<Credentials, StoreError> {
+    Ok(Credentials {
+        user_id: get_s(item, "user_id")?,
+        email: email.to_string(),
+        password_hash: get_s(item, "password_hash")?,
     })
 }
 

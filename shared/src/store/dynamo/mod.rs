@@ -7,9 +7,6 @@ mod items;
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -22,8 +19,8 @@ use super::table::{
     EMAIL_SK, FAILURES_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, email_pk, failures_pk, family_sk, token_sk, user_pk,
 };
 use super::{
-    Decision, FailureWindow, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store, StoreError, TokenRef, User,
-    decide,
+    Credentials, Decision, FailureWindow, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store,
+    StoreError, TokenRef, User, decide,
 };
 use crate::config::StoreSettings;
 
@@ -37,32 +34,14 @@ pub struct DynamoStore {
     table: String,
 }
 
-/// Builds the SDK client once per cold start: short explicit timeouts so a
-/// dead endpoint costs seconds, not the Lambda's whole timeout, and the SDK's
-/// standard retries for throttling and transient errors.
-pub async fn client(settings: &StoreSettings) -> Client {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_millis(1500))
-        .operation_timeout(Duration::from_secs(3))
-        .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(3));
-    if let Some(endpoint) = &settings.endpoint {
-        loader = loader.endpoint_url(endpoint);
-        // DynamoDB Local accepts any credentials and region; do not make a
-        // developer configure AWS for it.
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local", "local", None, None, "local",
-            ));
-        }
-        if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
-            loader = loader.region(aws_config::Region::new("us-east-1"));
-        }
+/// Builds the DynamoDB client from the shared SDK configuration;
+/// `endpoint` points it at DynamoDB Local.
+pub fn client(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> Client {
+    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
+    if let Some(endpoint) = endpoint {
+        config = config.endpoint_url(endpoint);
     }
-    Client::new(&loader.load().await)
+    Client::from_conf(config.build())
 }
 
 fn unavailable<E: ProvideErrorMetadata, R>(operation: &'static str, err: &SdkError<E, R>) -> StoreError {
@@ -112,8 +91,11 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
+    /// Loads the SDK configuration and builds the client; for local use and
+    /// tests. Lambdas share one `SdkConfig` between clients instead.
     pub async fn connect(settings: &StoreSettings) -> Self {
-        Self::new(client(settings).await, settings.table_name.clone())
+        let sdk = crate::aws::sdk_config(settings.endpoint.is_some()).await;
+        Self::new(client(&sdk, settings.endpoint.as_deref()), settings.table_name.clone())
     }
 
     pub fn client(&self) -> &Client {
@@ -285,6 +267,15 @@ impl DynamoStore {
     }
 }
 
+/// A new family and its first token.
+fn session_items(first: &RefreshRecord) -> (Item, Item) {
+    let mut family = key(user_pk(&first.user_id), family_sk(&first.family_id));
+    family.insert("created_at".into(), n(first.issued_at));
+    family.insert("expires_at".into(), n(first.expires_at));
+    family.insert(super::table::TTL_ATTRIBUTE.into(), n(first.expires_at));
+    (family, token_item(first))
+}
+
 fn token_item(record: &RefreshRecord) -> Item {
     let mut item = key(user_pk(&record.user_id), token_sk(&record.token_id));
     item.insert("family_id".into(), s(&record.family_id));
@@ -305,11 +296,15 @@ fn seconds(window: u64) -> i64 {
 }
 
 impl Store for DynamoStore {
-    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+    async fn create_user(&self, user: &User, first_session: &RefreshRecord) -> Result<(), StoreError> {
         for attempt in 0..MAX_RACE_ATTEMPTS {
-            let mut email = key(email_pk(&user.email), EMAIL_SK);
-            email.insert("user_id".into(), s(&user.id));
-            let items = vec![self.put(items::user_item(user))?, self.put(email)?];
+            let (family, token) = session_items(first_session);
+            let items = vec![
+                self.put(items::profile_item(user))?,
+                self.put(items::credentials_item(user))?,
+                self.put(family)?,
+                self.put(token)?,
+            ];
             match self.transact("create_user", items).await? {
                 Ok(()) => return Ok(()),
                 Err(Cancelled::Condition) => return Err(StoreError::EmailTaken),
@@ -319,23 +314,23 @@ impl Store for DynamoStore {
         Err(StoreError::Unavailable("create_user: too much contention".into()))
     }
 
-    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let Some(claim) = self.get("user_by_email", key(email_pk(email), EMAIL_SK)).await? else {
-            return Ok(None);
-        };
-        self.user_by_id(&get_s(&claim, "user_id")?).await
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
+        self.get("credentials", key(email_pk(email), EMAIL_SK))
+            .await?
+            .map(|item| items::credentials_from(&item, email))
+            .transpose()
     }
 
-    async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
-        self.get("user_by_id", key(user_pk(id), PROFILE_SK)).await?.map(|item| items::user_from(&item)).transpose()
+    async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
+        self.get("profile", key(user_pk(user_id), PROFILE_SK)).await?.map(|item| items::profile_from(&item)).transpose()
     }
 
-    async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StoreError> {
+    async fn set_password_hash(&self, email: &str, hash: &str) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(user_pk(user_id), PROFILE_SK)))
+            .set_key(Some(key(email_pk(email), EMAIL_SK)))
             .update_expression("SET password_hash = :h")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":h", s(hash))
@@ -349,12 +344,8 @@ impl Store for DynamoStore {
     }
 
     async fn create_session(&self, first: &RefreshRecord) -> Result<(), StoreError> {
-        let mut family = key(user_pk(&first.user_id), family_sk(&first.family_id));
-        family.insert("created_at".into(), n(first.issued_at));
-        family.insert("expires_at".into(), n(first.expires_at));
-        family.insert(super::table::TTL_ATTRIBUTE.into(), n(first.expires_at));
-        let items = vec![self.put(family)?, self.put(token_item(first))?];
-        match self.transact("create_session", items).await? {
+        let (family, token) = session_items(first);
+        match self.transact("create_session", vec![self.put(family)?, self.put(token)?]).await? {
             Ok(()) => Ok(()),
             // Fresh random ids cannot collide; a conflict here is contention.
             Err(_) => Err(StoreError::Unavailable("create_session: conflict".into())),

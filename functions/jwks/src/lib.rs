@@ -1,0 +1,28 @@
+//! `GET /.well-known/jwks.json`: the public keys that verify tokens, rendered
+//! once at init. Shared HS256 secrets are never published.
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use shared::VerificationKeys;
+
+pub struct Jwks {
+    body: String,
+}
+
+impl Jwks {
+    pub fn new(keys: &VerificationKeys) -> Self {
+        Self { body: serde_json::to_string(keys.public_jwks()).unwrap_or_else(|_| "{\"keys\":[]}".into()) }
+    }
+}
+
+pub async fn handle(_req: Request, deps: &Jwks) -> Result<Response<Body>, lambda_http::Error> {
+    let mut response = Response::new(Body::Text(deps.body.clone()));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(shared::http::JSON_CONTENT_TYPE));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+//! `POST /login`: the password grant, as JSON or as an OAuth2 form (SPEC §3).
+//!
+//! An unknown email and a wrong password take the same path: one credentials
+//! read, one argon2id verification (against a decoy hash when there is no
+//! user), one failure recorded, one identical answer.
+
+use std::sync::Arc;
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use shared::http::{Accepts, RequestBody, parse_form, parse_json, read_body};
+use shared::responses::new_refresh;
+use shared::store::Store;
+use shared::{ApiError, Clock, Passwords, ThrottleSettings, TokenIssuer, TokenPair, normalize_email};
+
+const WRONG_CREDENTIALS: &str = "the email or password is incorrect";
+
+pub struct Login<S> {
+    pub store: S,
+    pub issuer: Arc<TokenIssuer>,
+    pub passwords: Passwords,
+    pub throttle: ThrottleSettings,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Deserialize)]
+struct JsonLogin {
+    email: String,
+    password: String,
+}
+
+/// RFC 6749 §4.3; other parameters (`client_id`, `scope`) are ignored.
+#[derive(Deserialize)]
+struct FormLogin {
+    grant_type: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+pub async fn handle<S: Store>(req: Request, deps: &Login<S>) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(login(&req, deps).await.unwrap_or_else(ApiError::into_response))
+}
+
+fn credentials(req: &Request) -> Result<(String, String), ApiError> {
+    match read_body(req, Accepts::JsonOrForm)? {
+        RequestBody::Json(bytes) => {
+            let body: JsonLogin = parse_json(bytes)?;
+            Ok((body.email, body.password))
+        }
+        RequestBody::Form(bytes) => {
+            let form: FormLogin = parse_form(bytes)?;
+            match form.grant_type.as_deref() {
+                None => return Err(ApiError::invalid_request("grant_type is required")),
+                Some("password") => {}
+                Some(_) => return Err(ApiError::UnsupportedGrantType("password")),
+            }
+            let username = form.username.ok_or_else(|| ApiError::invalid_request("username is required"))?;
+            let password = form.password.ok_or_else(|| ApiError::invalid_request("password is required"))?;
+            Ok((username, password))
+        }
+    }
+}
+
+async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body>, ApiError> {
+    let (email, password) = credentials(req)?;
+    let email = normalize_email(&email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
+    if password.is_empty() {
+        return Err(ApiError::invalid_request("password: must not be empty"));
+    }
+
+    let now = deps.clock.now();
+    let window = deps.throttle.window;
+    let failures = deps.store.login_failures(&email, now, window).await?;
+    if let Some(current) = failures.filter(|w| w.count >= deps.throttle.max_failures) {
+        tracing::info!("login refused: too many failures for this email");
+        return Err(ApiError::TooManyAttempts { retry_after: u64::try_from(current.resets_at - now).unwrap_or(1) });
+    }
+
+    let stored = deps.store.credentials(&email).await?;
+    let check = deps.passwords.verify(&password, stored.as_ref().map(|c| c.password_hash.as_str())).await?;
+    let Some(user) = stored.filter(|_| check.matches) else {
+        deps.store.record_login_failure(&email, now, window).await?;
+        tracing::info!("login refused: wrong credentials");
+        return Err(ApiError::InvalidGrant(WRONG_CREDENTIALS));
+    };
+
+    if failures.is_some() {
+        deps.store.clear_login_failures(&email).await?;
+    }
+    if check.needs_rehash {
+        // Best effort: a failure here must not fail a correct login.
+        match deps.passwords.hash(&password).await {
+            Ok(hash) => {
+                if let Err(err) = deps.store.set_password_hash(&email, &hash).await {
+                    tracing::warn!(error = %err, "password rehash not stored");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "password rehash failed"),
+        }
+    }
+    let refresh = new_refresh(&deps.issuer, &user.user_id, None, now);
+    deps.store.create_session(&refresh).await?;
+    tracing::info!(user_id = %user.user_id, "login succeeded");
+    Ok(TokenPair::issue(&deps.issuer, &user.email, &refresh, now)?.into_response(StatusCode::OK))
+}
+
+#[cfg(test)]
+mod tests;

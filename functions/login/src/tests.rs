@@ -1,0 +1,227 @@
+use std::sync::Arc;
+
+use lambda_http::http::Method;
+use serde_json::{Value, json};
+use shared::store::{MemoryStore, Store};
+use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, error_code, form_post, json_post};
+use shared::{Algorithm, Clock, ManualClock, PasswordSettings, Passwords};
+
+use super::*;
+
+struct Fixture<S> {
+    login: Login<S>,
+    clock: ManualClock,
+}
+
+async fn fixture<S: Store>(store: S) -> Fixture<S> {
+    let (issuer, _) = testing::tokens(Algorithm::RS256, None);
+    let clock = testing::clock();
+    let passwords = testing::cheap_passwords();
+    testing::seed_user(&store, &passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
+    let login =
+        Login { store, issuer, passwords, throttle: ThrottleSettings::default(), clock: Arc::new(clock.clone()) };
+    Fixture { login, clock }
+}
+
+async fn post<S: Store>(f: &Fixture<S>, body: Value) -> Response<Body> {
+    handle(json_post("/login", &body), &f.login).await.unwrap()
+}
+
+async fn form<S: Store>(f: &Fixture<S>, body: &str) -> Response<Body> {
+    handle(form_post("/login", body), &f.login).await.unwrap()
+}
+
+fn right() -> Value {
+    json!({"email": "Ada@Example.com", "password": ADA_PASSWORD})
+}
+
+fn wrong() -> Value {
+    json!({"email": ADA_EMAIL, "password": "not the right passphrase"})
+}
+
+fn assert_tokens(response: &Response<Body>) {
+    assert_eq!(response.status(), 200, "{:?}", body_json(response));
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["pragma"], "no-cache");
+    let body = body_json(response);
+    let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+}
+
+async fn a_json_login_returns_tokens<S: Store>(store: S) {
+    let f = fixture(store).await;
+    assert_tokens(&post(&f, right()).await);
+}
+
+async fn an_oauth2_form_login_returns_tokens_and_ignores_extra_fields<S: Store>(store: S) {
+    let f = fixture(store).await;
+    let body = "grant_type=password&username=ada%40example.com&password=correct+horse+battery+staple&client_id=web&scope=profile";
+    assert_tokens(&form(&f, body).await);
+}
+
+async fn an_unknown_email_and_a_wrong_password_get_the_same_answer<S: Store>(store: S) {
+    let f = fixture(store).await;
+    let unknown = post(&f, json!({"email": "nobody@example.com", "password": "not the right passphrase"})).await;
+    let wrong = post(&f, wrong()).await;
+    assert_eq!(unknown.status(), 400);
+    assert_eq!(body_json(&unknown), json!({"error": "invalid_grant", "error_description": WRONG_CREDENTIALS}));
+    assert_eq!(unknown.status(), wrong.status());
+    assert_eq!(unknown.body(), wrong.body());
+    assert_eq!(unknown.headers(), wrong.headers());
+}
+
+async fn the_eleventh_attempt_in_the_window_is_429_even_with_the_right_password<S: Store>(store: S) {
+    let f = fixture(store).await;
+    for attempt in 1..=10 {
+        let response = post(&f, wrong()).await;
+        assert_eq!(error_code(&response), "invalid_grant", "attempt {attempt}");
+    }
+    f.clock.advance(60);
+    let locked = post(&f, right()).await;
+    assert_eq!((locked.status().as_u16(), error_code(&locked)), (429, "too_many_attempts".into()));
+    assert_eq!(locked.headers()["retry-after"], "840");
+    f.clock.advance(840);
+    assert_tokens(&post(&f, right()).await);
+}
+
+async fn unknown_emails_are_throttled_too<S: Store>(store: S) {
+    let f = fixture(store).await;
+    let nobody = json!({"email": "nobody@example.com", "password": "not the right passphrase"});
+    for _ in 0..10 {
+        post(&f, nobody.clone()).await;
+    }
+    assert_eq!(post(&f, nobody).await.status(), 429);
+}
+
+async fn a_successful_login_clears_the_failures<S: Store>(store: S) {
+    let f = fixture(store).await;
+    for _ in 0..9 {
+        post(&f, wrong()).await;
+    }
+    assert_tokens(&post(&f, right()).await);
+    let now = f.clock.now();
+    assert_eq!(f.login.store.login_failures(ADA_EMAIL, now, 900).await.unwrap(), None);
+}
+
+async fn changed_argon2_parameters_rehash_on_login<S: Store>(store: S) {
+    let mut f = fixture(store).await;
+    let stronger = PasswordSettings { memory_kib: 8 * 1024, iterations: 2, ..PasswordSettings::default() };
+    f.login.passwords = Passwords::new(stronger).unwrap();
+    assert_tokens(&post(&f, right()).await);
+    let stored = f.login.store.credentials(ADA_EMAIL).await.unwrap().unwrap().password_hash;
+    assert!(stored.starts_with("$argon2id$v=19$m=8192,t=2,p=1$"), "{stored}");
+    assert_tokens(&post(&f, right()).await);
+}
+
+async fn every_login_opens_its_own_session<S: Store>(store: S) {
+    let f = fixture(store).await;
+    let a = body_json(&post(&f, right()).await);
+    let b = body_json(&post(&f, right()).await);
+    assert_ne!(a["refresh_token"], b["refresh_token"]);
+}
+
+shared::test_with_both_stores!(
+    a_json_login_returns_tokens,
+    an_oauth2_form_login_returns_tokens_and_ignores_extra_fields,
+    an_unknown_email_and_a_wrong_password_get_the_same_answer,
+    the_eleventh_attempt_in_the_window_is_429_even_with_the_right_password,
+    unknown_emails_are_throttled_too,
+    a_successful_login_clears_the_failures,
+    changed_argon2_parameters_rehash_on_login,
+    every_login_opens_its_own_session,
+);
+
+// Bad input and dependency failures.
+
+async fn memory() -> Fixture<MemoryStore> {
+    fixture(MemoryStore::new()).await
+}
+
+#[tokio::test]
+async fn a_form_without_grant_type_is_invalid_request() {
+    let response = form(&memory().await, "username=ada%40example.com&password=x").await;
+    assert_eq!((response.status().as_u16(), error_code(&response)), (400, "invalid_request".into()));
+}
+
+#[tokio::test]
+async fn another_grant_type_is_unsupported() {
+    let response = form(&memory().await, "grant_type=client_credentials&client_id=x").await;
+    assert_eq!((response.status().as_u16(), error_code(&response)), (400, "unsupported_grant_type".into()));
+}
+
+#[tokio::test]
+async fn a_form_without_username_names_it() {
+    let response = form(&memory().await, "grant_type=password&password=x").await;
+    assert_eq!(body_json(&response)["error_description"], "username is required");
+}
+
+#[tokio::test]
+async fn a_repeated_form_parameter_is_invalid_request() {
+    let response = form(&memory().await, "grant_type=password&username=a%40b.co&password=x&password=y").await;
+    assert_eq!(error_code(&response), "invalid_request");
+}
+
+#[tokio::test]
+async fn a_malformed_email_is_invalid_request() {
+    let response = post(&memory().await, json!({"email": "not-an-email", "password": ADA_PASSWORD})).await;
+    assert_eq!((response.status().as_u16(), error_code(&response)), (400, "invalid_request".into()));
+}
+
+#[tokio::test]
+async fn wrong_types_missing_fields_and_empty_bodies_are_invalid_request() {
+    let f = memory().await;
+    for body in [json!({"email": ADA_EMAIL, "password": 123}), json!({"email": ADA_EMAIL}), json!([]), json!("x")] {
+        let response = post(&f, body.clone()).await;
+        assert_eq!((response.status().as_u16(), error_code(&response)), (400, "invalid_request".into()), "{body}");
+    }
+    let empty = handle(testing::request(Method::POST, "/login", Some("application/json"), ""), &f.login).await.unwrap();
+    assert_eq!(error_code(&empty), "invalid_request");
+}
+
+#[tokio::test]
+async fn unknown_json_fields_are_ignored() {
+    let mut body = right();
+    body["remember_me"] = json!(true);
+    assert_tokens(&post(&memory().await, body).await);
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_invalid_request() {
+    let body = Body::Binary(b"{\"email\":\"ada@example.com\",\"password\":\"\xc3\x28\"}".to_vec());
+    let req = testing::request(Method::POST, "/login", Some("application/json"), body);
+    assert_eq!(error_code(&handle(req, &memory().await.login).await.unwrap()), "invalid_request");
+}
+
+#[tokio::test]
+async fn a_huge_body_is_413_and_another_content_type_is_415() {
+    let f = memory().await;
+    let huge = json!({"email": ADA_EMAIL, "password": "p".repeat(20_000)});
+    assert_eq!(post(&f, huge).await.status(), 413);
+    let text = testing::request(Method::POST, "/login", Some("text/plain"), "email=a");
+    assert_eq!(handle(text, &f.login).await.unwrap().status(), 415);
+}
+
+#[tokio::test]
+async fn a_failing_store_is_503_with_retry_after() {
+    let f = memory().await;
+    f.login.store.set_unavailable(true);
+    let response = post(&f, right()).await;
+    assert_eq!((response.status().as_u16(), error_code(&response)), (503, "temporarily_unavailable".into()));
+    assert!(response.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn an_unreachable_dynamodb_is_503() {
+    let (issuer, _) = testing::tokens(Algorithm::RS256, None);
+    let login = Login {
+        store: testing::unreachable_store().await,
+        issuer,
+        passwords: testing::cheap_passwords(),
+        throttle: ThrottleSettings::default(),
+        clock: Arc::new(testing::clock()),
+    };
+    let response = handle(json_post("/login", &right()), &login).await.unwrap();
+    assert_eq!(response.status(), 503);
+}

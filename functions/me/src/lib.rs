@@ -1,0 +1,56 @@
+//! `GET /me`: the caller's user. Behind the authorizer it reads the user id
+//! from `requestContext.authorizer.lambda.sub`; invoked without one (e.g.
+//! under `cargo lambda watch`) it verifies the bearer token itself with the
+//! same `shared` code and answers RFC 6750 401s.
+
+use std::sync::Arc;
+
+use lambda_http::http::{StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use shared::http::bearer_token;
+use shared::store::Store;
+use shared::{ApiError, Clock, TokenVerifier, UserBody};
+
+pub struct Me<S> {
+    pub store: S,
+    pub verifier: Arc<TokenVerifier>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub async fn handle<S: Store>(req: Request, deps: &Me<S>) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(me(&req, deps).await.unwrap_or_else(ApiError::into_response))
+}
+
+/// The `sub` an authorizer in front of this function put in the context.
+pub fn authorizer_subject(req: &Request) -> Option<&str> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.authorizer.as_ref()?.fields.get("sub")?.as_str(),
+        _ => None,
+    }
+}
+
+/// The user id: from the authorizer's context, or from the bearer token.
+pub fn subject(req: &Request, verifier: &TokenVerifier, now: i64) -> Result<String, ApiError> {
+    if let Some(sub) = authorizer_subject(req) {
+        return Ok(sub.to_string());
+    }
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Err(ApiError::MissingToken) };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(bearer_token)
+        .ok_or(ApiError::InvalidToken("the Authorization header is not a Bearer token"))?;
+    Ok(verifier.verify_access(token, now)?.sub)
+}
+
+async fn me<S: Store>(req: &Request, deps: &Me<S>) -> Result<Response<Body>, ApiError> {
+    let user_id = subject(req, &deps.verifier, deps.clock.now())?;
+    let profile = deps.store.profile(&user_id).await?.ok_or(ApiError::InvalidToken("the user no longer exists"))?;
+    let mut response = shared::http::json_response(StatusCode::OK, &UserBody::from(&profile));
+    shared::http::no_store(&mut response);
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,79 @@
+//! `POST /signup`: creates an account and its first session (SPEC §3).
+
+use std::sync::Arc;
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use shared::http::{Accepts, RequestBody, parse_json, read_body};
+use shared::responses::new_refresh;
+use shared::store::{Store, User};
+use shared::{ApiError, Clock, Passwords, TokenIssuer, TokenPair, UserBody, normalize_email};
+
+/// Longest display name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+pub struct Signup<S> {
+    pub store: S,
+    pub issuer: Arc<TokenIssuer>,
+    pub passwords: Passwords,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Deserialize)]
+struct SignupRequest {
+    email: String,
+    password: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SignupResponse {
+    user: UserBody,
+    #[serde(flatten)]
+    tokens: TokenPair,
+}
+
+pub async fn handle<S: Store>(req: Request, deps: &Signup<S>) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(signup(&req, deps).await.unwrap_or_else(ApiError::into_response))
+}
+
+async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Body>, ApiError> {
+    let RequestBody::Json(bytes) = read_body(req, Accepts::Json)? else { unreachable!("JSON only") };
+    let body: SignupRequest = parse_json(bytes)?;
+    let email = normalize_email(&body.email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
+    deps.passwords.check_policy(&body.password).map_err(|v| ApiError::invalid_request(format!("password: {v}")))?;
+    let name = clean_name(body.name)?;
+
+    let now = deps.clock.now();
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        email,
+        name,
+        password_hash: deps.passwords.hash(&body.password).await?,
+        created_at: now,
+    };
+    let first = new_refresh(&deps.issuer, &user.id, None, now);
+    deps.store.create_user(&user, &first).await?;
+    tracing::info!(user_id = %user.id, "account created");
+
+    let tokens = TokenPair::issue(&deps.issuer, &user.email, &first, now)?;
+    let body = SignupResponse { user: UserBody::from(&user.profile()), tokens };
+    let mut response = shared::http::json_response(StatusCode::CREATED, &body);
+    shared::http::no_store(&mut response);
+    Ok(response)
+}
+
+fn clean_name(name: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(name) = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) else { return Ok(None) };
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid_request(format!(
+            "name: at most {MAX_NAME_CHARS} characters, without control characters"
+        )));
+    }
+    Ok(Some(name))
+}
+
+#[cfg(test)]
+mod tests;

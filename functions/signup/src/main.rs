@@ -1,0 +1,20 @@
+use std::sync::Arc;
+
+use lambda_http::{Error, run, service_fn};
+use shared::{
+    KeySettings, PasswordSettings, Passwords, StoreSettings, SystemClock, TokenIssuer, TokenSettings, runtime,
+};
+use signup::Signup;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    runtime::init_tracing();
+    let tokens = TokenSettings::from_env()?;
+    let passwords = Passwords::new(PasswordSettings::from_env()?)?;
+    let keys = KeySettings::from_env();
+    let (sdk, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
+    let (key, ()) = tokio::join!(runtime::signing_key(tokens.algorithm, &keys, &sdk), store.warm_up());
+    let deps =
+        Signup { store, issuer: Arc::new(TokenIssuer::new(&tokens, key?)), passwords, clock: Arc::new(SystemClock) };
+    run(service_fn(|req| signup::handle(req, &deps))).await
+}

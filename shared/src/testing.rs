@@ -1,0 +1,156 @@
+//! Fixtures for the functions' tests: keys, cheap argon2 parameters, API
+//! Gateway-shaped requests. Compiled only with the `testing` feature.
+
+use std::sync::Arc;
+
+use lambda_http::http::{Method, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::Value;
+
+use crate::store::{RefreshRecord, Store, User};
+use crate::{
+    Algorithm, KeySettings, ManualClock, PasswordSettings, Passwords, SigningKey, TokenIssuer, TokenSettings,
+    TokenVerifier, VerificationKeys,
+};
+
+pub const ISSUER: &str = "http://127.0.0.1:3000";
+pub const AUDIENCE: &str = "jwt-auth-local";
+/// A fixed instant for tests that need no store, near the real time for the rest.
+pub const START: i64 = 1_800_000_000;
+pub const ADA_EMAIL: &str = "ada@example.com";
+pub const ADA_PASSWORD: &str = "correct horse battery staple";
+
+pub fn token_settings(algorithm: Algorithm) -> TokenSettings {
+    TokenSettings {
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+        algorithm,
+        access_ttl: 900,
+        refresh_ttl: 30 * 86_400,
+        leeway: 30,
+        refresh_grace: 10,
+    }
+}
+
+/// A token issuer and a verifier that trusts it (plus `extra_jwks`, if any).
+pub fn tokens(algorithm: Algorithm, extra_jwks: Option<&str>) -> (Arc<TokenIssuer>, Arc<TokenVerifier>) {
+    let (key, _) = SigningKey::generate(algorithm).expect("key generation");
+    let settings = token_settings(algorithm);
+    let key_settings = KeySettings { verify_keys: extra_jwks.map(str::to_string), ..KeySettings::default() };
+    let keys = VerificationKeys::from_settings(algorithm, &key_settings, Some(&key)).expect("verification keys");
+    (Arc::new(TokenIssuer::new(&settings, key)), Arc::new(TokenVerifier::new(&settings, keys)))
+}
+
+/// argon2id with the smallest cost the settings allow: tests check behaviour, benches cost.
+pub fn cheap_passwords() -> Passwords {
+    Passwords::new(PasswordSettings { memory_kib: 8 * 1024, iterations: 1, ..PasswordSettings::default() })
+        .expect("argon2 parameters")
+}
+
+/// A clock at the real current time, so DynamoDB Local's TTL sweeper never
+/// deletes what a test just wrote.
+pub fn clock() -> ManualClock {
+    ManualClock::at(time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
+/// Creates a user with a live session, as signup would.
+pub async fn seed_user<S: Store>(store: &S, passwords: &Passwords, email: &str, password: &str, now: i64) -> User {
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        email: email.into(),
+        name: Some("Ada Lovelace".into()),
+        password_hash: passwords.hash(password).await.expect("hash"),
+        created_at: now,
+    };
+    let first = RefreshRecord {
+        user_id: user.id.clone(),
+        family_id: uuid::Uuid::new_v4().simple().to_string(),
+        token_id: uuid::Uuid::new_v4().simple().to_string(),
+        issued_at: now,
+        expires_at: now + 86_400,
+    };
+    store.create_user(&user, &first).await.expect("seed user");
+    user
+}
+
+fn api_gateway_context(method: &Method, path: &str) -> RequestContext {
+    let mut http = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = method.clone();
+    http.path = Some(path.into());
+    http.protocol = Some("HTTP/1.1".into());
+    http.source_ip = Some("127.0.0.1".into());
+    let mut ctx = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    ctx.route_key = Some(format!("{method} {path}"));
+    ctx.stage = Some("$default".into());
+    ctx.request_id = Some("test-request".into());
+    ctx.http = http;
+    RequestContext::ApiGatewayV2(ctx)
+}
+
+/// A request as API Gateway (HTTP API, payload 2.0) hands it to the function.
+pub fn request(method: Method, path: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request {
+    let mut builder = lambda_http::http::Request::builder().method(method.clone()).uri(path);
+    if let Some(ct) = content_type {
+        builder = builder.header(header::CONTENT_TYPE, ct);
+    }
+    builder.body(body.into()).expect("request").with_request_context(api_gateway_context(&method, path))
+}
+
+pub fn json_post(path: &str, body: &Value) -> Request {
+    request(Method::POST, path, Some("application/json"), body.to_string())
+}
+
+pub fn form_post(path: &str, body: &str) -> Request {
+    request(Method::POST, path, Some("application/x-www-form-urlencoded"), body.to_string())
+}
+
+pub fn body_json(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
+}
+
+/// The error code of an error response, for terse assertions.
+pub fn error_code(response: &Response<Body>) -> String {
+    body_json(response)["error"].as_str().unwrap_or_default().to_string()
+}
+
+/// Runs each named `async fn(store)` test once with the in-memory store and
+/// once against DynamoDB Local (skipped with a reason when it is not running,
+/// a failure under `./scripts/test`).
+#[macro_export]
+macro_rules! test_with_both_stores {
+    ($($name:ident),+ $(,)?) => {
+        mod memory_store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::store::MemoryStore::new()).await;
+                }
+            )+
+        }
+        mod dynamodb_store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(store) = $crate::store::dynamo::test_store().await else { return };
+                    super::$name(store).await;
+                }
+            )+
+        }
+    };
+}
+
+/// A DynamoDB store whose endpoint refuses connections.
+pub async fn unreachable_store() -> crate::store::dynamo::DynamoStore {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(9);
+    let settings =
+        crate::StoreSettings { table_name: "unreachable".into(), endpoint: Some(format!("http://127.0.0.1:{port}")) };
+    crate::store::dynamo::DynamoStore::connect(&settings).await
+}
+
+/// Opens a session for `user`, as login would, and returns its tokens.
+pub async fn login<S: Store>(store: &S, issuer: &TokenIssuer, user: &User, now: i64) -> crate::TokenPair {
+    let refresh = crate::responses::new_refresh(issuer, &user.id, None, now);
+    store.create_session(&refresh).await.expect("create session");
+    crate::TokenPair::issue(issuer, &user.email, &refresh, now).expect("issue tokens")
+}
