@@ -13,6 +13,7 @@ pub mod keys;
 pub mod password;
 pub mod responses;
 pub mod runtime;
+pub mod samples;
 #[cfg(feature = "secrets")]
 mod secrets;
 pub mod store;
@@ -27,7 +28,7 @@ pub use email::normalize_email;
 pub use error::ApiError;
 pub use jsonwebtoken::Algorithm;
 pub use keys::{KeyError, SigningKey, VerificationKeys};
-pub use password::{Passwords, Verification};
+pub use password::{PasswordError, Passwords, Verification};
 pub use responses::{TokenPair, UserBody};
 pub use store::StoreError;
 pub use tokens::{TokenError, TokenIssuer, TokenVerifier};

@@ -14,12 +14,7 @@ use crate::{
     TokenVerifier, VerificationKeys,
 };
 
-pub const ISSUER: &str = "http://127.0.0.1:3000";
-pub const AUDIENCE: &str = "jwt-auth-local";
-/// A fixed instant for tests that need no store, near the real time for the rest.
-pub const START: i64 = 1_800_000_000;
-pub const ADA_EMAIL: &str = "ada@example.com";
-pub const ADA_PASSWORD: &str = "correct horse battery staple";
+pub use crate::samples::{ADA_EMAIL, ADA_PASSWORD, AUDIENCE, ISSUER};
 
 pub fn token_settings(algorithm: Algorithm) -> TokenSettings {
     TokenSettings {
@@ -153,4 +148,48 @@ pub async fn login<S: Store>(store: &S, issuer: &TokenIssuer, user: &User, now: 
     let refresh = crate::responses::new_refresh(issuer, &user.id, None, now);
     store.create_session(&refresh).await.expect("create session");
     crate::TokenPair::issue(issuer, &user.email, &refresh, now).expect("issue tokens")
+}
+
+/// One file of `events/<function>/`, named `<description>.<expected>.json`.
+pub struct SampleEvent {
+    pub path: std::path::PathBuf,
+    /// The status (or authorizer decision) the file name declares.
+    pub expected: String,
+    pub json: String,
+}
+
+fn events_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// Every sample event of `function`; panics when there is none, so a renamed
+/// folder cannot silently test nothing.
+pub fn sample_events(function: &str) -> Vec<SampleEvent> {
+    let dir = events_dir().join(function);
+    let mut events: Vec<SampleEvent> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let name = path.file_stem().and_then(|s| s.to_str()).expect("file name");
+            let expected = name.rsplit_once('.').map(|(_, e)| e.to_string()).expect("name.<expected>.json");
+            let json = std::fs::read_to_string(&path).expect("readable event");
+            SampleEvent { path, expected, json }
+        })
+        .collect();
+    events.sort_by(|a, b| a.path.cmp(&b.path));
+    assert!(!events.is_empty(), "no sample events in {}", dir.display());
+    events
+}
+
+/// The public keys of the sample tokens in `events/`.
+pub fn sample_jwks() -> String {
+    std::fs::read_to_string(events_dir().join("jwks.json")).expect("events/jwks.json")
+}
+
+/// A store holding the sample user and session the events refer to.
+pub async fn sample_store() -> crate::store::MemoryStore {
+    let store = crate::store::MemoryStore::new();
+    crate::samples::seed(&store, &cheap_passwords()).await.expect("seed samples");
+    store
 }

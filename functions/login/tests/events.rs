@@ -1,0 +1,23 @@
+//! Every file in `events/login/` goes through the handler and gets the status its name declares.
+
+use std::sync::Arc;
+
+use login::*;
+use shared::{Algorithm, SystemClock, testing};
+
+#[tokio::test]
+async fn every_sample_event_gets_its_declared_status() {
+    for event in testing::sample_events("login") {
+        let (issuer, _) = testing::tokens(Algorithm::RS256, Some(&testing::sample_jwks()));
+        let deps = Login {
+            store: testing::sample_store().await,
+            issuer,
+            passwords: testing::cheap_passwords(),
+            throttle: shared::ThrottleSettings::default(),
+            clock: Arc::new(SystemClock),
+        };
+        let request = lambda_http::request::from_str(&event.json).expect("an API Gateway event");
+        let response = handle(request, &deps).await.expect("a response");
+        assert_eq!(response.status().as_u16().to_string(), event.expected, "{}", event.path.display());
+    }
+}

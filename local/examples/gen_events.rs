@@ -1,0 +1,181 @@
+//! Writes `events/`: API Gateway events for every function, named
+//! `<description>.<expected status>.json`, and `events/jwks.json`.
+//!
+//! The sample tokens in them are signed with a key generated here and never
+//! written anywhere: only its public half (`events/jwks.json`) is kept, so the
+//! tokens verify wherever that JWKS is trusted and nobody can mint more.
+//!
+//! Run from the repository root: `cargo run -p local-api --example gen_events`.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::{Value, json};
+use shared::samples::{self, ADA_EMAIL, ADA_ID, ADA_PASSWORD, AUDIENCE, EXPIRES_AT, ISSUED_AT, ISSUER};
+use shared::{Algorithm, SigningKey, TokenIssuer, TokenSettings};
+
+const HOST: &str = "abc123defg.execute-api.eu-west-1.amazonaws.com";
+
+fn http_event(method: &str, path: &str, headers: Value, body: Option<String>) -> Value {
+    let mut all = json!({
+        "accept": "*/*",
+        "host": HOST,
+        "user-agent": "curl/8.5.0",
+        "x-forwarded-for": "203.0.113.7",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https"
+    });
+    all.as_object_mut().unwrap().extend(headers.as_object().unwrap().clone());
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": all,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123defg",
+            "domainName": HOST,
+            "domainPrefix": "abc123defg",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "curl/8.5.0"
+            },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": format!("{method} {path}"),
+            "stage": "$default",
+            "time": "23/Nov/2026:09:30:00 +0000",
+            "timeEpoch": 1_795_426_200_000_i64
+        },
+        "isBase64Encoded": false
+    });
+    if let Some(body) = body {
+        event["body"] = json!(body);
+    }
+    event
+}
+
+fn json_post(path: &str, body: Value) -> Value {
+    http_event("POST", path, json!({"content-type": "application/json"}), Some(body.to_string()))
+}
+
+fn form_post(path: &str, body: &str) -> Value {
+    http_event("POST", path, json!({"content-type": "application/x-www-form-urlencoded"}), Some(body.into()))
+}
+
+fn get(path: &str, headers: Value) -> Value {
+    http_event("GET", path, headers, None)
+}
+
+fn write(dir: &Path, name: &str, event: &Value) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, serde_json::to_string_pretty(event).unwrap() + "\n").unwrap();
+}
+
+fn main() {
+    let events = Path::new("events");
+    let settings = TokenSettings {
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+        algorithm: Algorithm::RS256,
+        access_ttl: u64::try_from(EXPIRES_AT - ISSUED_AT).unwrap(),
+        refresh_ttl: u64::try_from(EXPIRES_AT - ISSUED_AT).unwrap(),
+        leeway: 30,
+        refresh_grace: 10,
+    };
+    let (key, _discarded) = SigningKey::generate(Algorithm::RS256).unwrap();
+    let jwks = json!({"keys": [key.verification_jwk()]});
+    let issuer = TokenIssuer::new(&settings, key);
+    let access = issuer.issue_access(ADA_ID, ADA_EMAIL, "", ISSUED_AT).unwrap();
+    let session = samples::session();
+    let refresh = issuer
+        .sign_refresh(&issuer.refresh_claims(ADA_ID, &session.family_id, &session.token_id, ISSUED_AT, EXPIRES_AT))
+        .unwrap();
+    write(events, "jwks.json", &jwks);
+
+    let ada_login = json!({"email": ADA_EMAIL, "password": ADA_PASSWORD});
+    write(
+        events,
+        "signup/created.201.json",
+        &json_post(
+            "/signup",
+            json!({"email": "grace@example.com", "password": "a ship in port is safe", "name": "Grace Hopper"}),
+        ),
+    );
+    write(
+        events,
+        "signup/email-taken.409.json",
+        &json_post("/signup", json!({"email": "ADA@example.com", "password": "another long passphrase"})),
+    );
+    write(
+        events,
+        "signup/short-password.400.json",
+        &json_post("/signup", json!({"email": "grace@example.com", "password": "hunter2"})),
+    );
+    write(
+        events,
+        "signup/form-body.415.json",
+        &form_post("/signup", "email=grace%40example.com&password=a+ship+in+port+is+safe"),
+    );
+
+    write(events, "login/json.200.json", &json_post("/login", ada_login.clone()));
+    write(
+        events,
+        "login/oauth2-form.200.json",
+        &form_post(
+            "/login",
+            "grant_type=password&username=ada%40example.com&password=correct+horse+battery+staple&client_id=web",
+        ),
+    );
+    write(
+        events,
+        "login/wrong-password.400.json",
+        &json_post("/login", json!({"email": ADA_EMAIL, "password": "not the right passphrase"})),
+    );
+    write(
+        events,
+        "login/unknown-email.400.json",
+        &json_post("/login", json!({"email": "nobody@example.com", "password": "not the right passphrase"})),
+    );
+    write(
+        events,
+        "login/unsupported-grant.400.json",
+        &form_post("/login", "grant_type=client_credentials&client_id=web"),
+    );
+    write(events, "login/missing-field.400.json", &json_post("/login", json!({"email": ADA_EMAIL})));
+
+    write(events, "refresh/json.200.json", &json_post("/refresh", json!({"refresh_token": refresh})));
+    write(
+        events,
+        "refresh/oauth2-form.200.json",
+        &form_post("/refresh", &format!("grant_type=refresh_token&refresh_token={refresh}")),
+    );
+    write(events, "refresh/access-token.400.json", &json_post("/refresh", json!({"refresh_token": access.token})));
+    write(events, "refresh/garbage.400.json", &json_post("/refresh", json!({"refresh_token": "not-a-token"})));
+
+    write(events, "logout/local.204.json", &json_post("/logout", json!({"refresh_token": refresh})));
+    write(
+        events,
+        "logout/global.204.json",
+        &json_post("/logout", json!({"refresh_token": refresh, "scope": "global"})),
+    );
+    write(events, "logout/unknown-token.204.json", &json_post("/logout", json!({"refresh_token": "not-a-token"})));
+    write(events, "logout/malformed.400.json", &json_post("/logout", json!({"token": refresh})));
+
+    let bearer = format!("Bearer {}", access.token);
+    let mut authorized = get("/me", json!({}));
+    authorized["requestContext"]["authorizer"] = json!({"lambda": {
+        "sub": ADA_ID, "email": ADA_EMAIL, "scope": "", "jti": access.claims.jti, "exp": access.claims.exp
+    }});
+    write(events, "me/authorizer-context.200.json", &authorized);
+    write(events, "me/bearer-token.200.json", &get("/me", json!({"authorization": bearer})));
+    write(events, "me/no-token.401.json", &get("/me", json!({})));
+    write(events, "me/invalid-token.401.json", &get("/me", json!({"authorization": "Bearer not-a-token"})));
+
+    write(events, "jwks/get.200.json", &get("/.well-known/jwks.json", json!({})));
+    println!("wrote events/ (sample key {})", issuer.signing_key().kid());
+}

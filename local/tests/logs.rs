@@ -1,0 +1,114 @@
+//! The logs of a whole session never contain a password, a hash, a token or a key.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use shared::store::{MemoryStore, Store};
+use shared::testing::{self, body_json, json_post};
+use shared::{Algorithm, Clock, SigningKey};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_full_session_logs_no_secret() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(shared::runtime::json_logs(capture.clone()));
+
+    let (key, material) = SigningKey::generate(Algorithm::RS256).unwrap();
+    let settings = testing::token_settings(Algorithm::RS256);
+    let keys = shared::VerificationKeys::from_settings(Algorithm::RS256, &Default::default(), Some(&key)).unwrap();
+    let verifier = Arc::new(shared::TokenVerifier::new(&settings, keys));
+    let issuer = Arc::new(shared::TokenIssuer::new(&settings, key));
+    let store = MemoryStore::new();
+    let manual = testing::clock();
+    let clock: Arc<dyn Clock> = Arc::new(manual.clone());
+    let passwords = testing::cheap_passwords();
+    let password = "a secret passphrase that must never be logged";
+    let wrong = "a wrong passphrase that must never be logged";
+
+    let signup = signup::Signup {
+        store: store.clone(),
+        issuer: issuer.clone(),
+        passwords: passwords.clone(),
+        clock: clock.clone(),
+    };
+    let login = login::Login {
+        store: store.clone(),
+        issuer: issuer.clone(),
+        passwords,
+        throttle: shared::ThrottleSettings::default(),
+        clock: clock.clone(),
+    };
+    let refresh =
+        refresh::Refresh { store: store.clone(), issuer, verifier: verifier.clone(), grace: 0, clock: clock.clone() };
+    let logout = logout::Logout { store: store.clone(), verifier: verifier.clone(), clock: clock.clone() };
+    let me = me::Me { store: store.clone(), verifier, clock };
+
+    let mut secrets = vec![password.to_string(), wrong.to_string()];
+    let created = body_json(
+        &signup::handle(json_post("/signup", &json!({"email": "ada@example.com", "password": password})), &signup)
+            .await
+            .unwrap(),
+    );
+    let rejected = login::handle(json_post("/login", &json!({"email": "ada@example.com", "password": wrong})), &login)
+        .await
+        .unwrap();
+    assert_eq!(rejected.status(), 400);
+    let logged_in = body_json(
+        &login::handle(json_post("/login", &json!({"email": "ada@example.com", "password": password})), &login)
+            .await
+            .unwrap(),
+    );
+    let refresh_body = json!({"refresh_token": logged_in["refresh_token"]});
+    let rotated = body_json(&refresh::handle(json_post("/refresh", &refresh_body), &refresh).await.unwrap());
+    manual.advance(1);
+    let reused = refresh::handle(json_post("/refresh", &refresh_body), &refresh).await.unwrap();
+    assert_eq!(reused.status(), 400, "reuse is detected and logged");
+    let bearer = format!("Bearer {}", created["access_token"].as_str().unwrap());
+    let mut get_me = testing::request(lambda_http::http::Method::GET, "/me", None, "");
+    get_me.headers_mut().insert("authorization", bearer.parse().unwrap());
+    assert_eq!(me::handle(get_me, &me).await.unwrap().status(), 200);
+    let out = logout::handle(
+        json_post("/logout", &json!({"refresh_token": created["refresh_token"], "scope": "global"})),
+        &logout,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status(), 204);
+
+    for body in [&created, &logged_in, &rotated] {
+        secrets.push(body["access_token"].as_str().unwrap().to_string());
+        secrets.push(body["refresh_token"].as_str().unwrap().to_string());
+    }
+    secrets.push(store.credentials("ada@example.com").await.unwrap().unwrap().password_hash);
+    // Any 40-character run of the private key's PEM body.
+    secrets.extend(
+        material.expose().lines().filter(|l| !l.starts_with("-----")).map(|l| l[..l.len().min(40)].to_string()),
+    );
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.lines().count() >= 5, "the session was logged at all:\n{logs}");
+    assert!(logs.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "one JSON object per line");
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "a secret leaked into the logs: {secret:.12}…");
+    }
+}
