@@ -70,6 +70,101 @@ fn get(path: &str, headers: Value) -> Value {
     http_event("GET", path, headers, None)
 }
 
+/// HTTP API, payload format 2.0, identity source `$request.header.Authorization`.
+fn http_v2_authorizer(authorization: Option<&str>) -> Value {
+    let mut event = get("/me", authorization.map_or(json!({}), |a| json!({"authorization": a})));
+    let e = event.as_object_mut().unwrap();
+    e.insert("type".into(), json!("REQUEST"));
+    e.insert("routeArn".into(), json!("arn:aws:execute-api:eu-west-1:123456789012:abc123defg/$default/GET/me"));
+    e.insert("identitySource".into(), json!(authorization.map_or(vec![], |a| vec![a])));
+    e.insert("cookies".into(), json!([]));
+    e.insert("queryStringParameters".into(), json!({}));
+    e.insert("pathParameters".into(), json!({}));
+    e.insert("stageVariables".into(), json!({}));
+    e.remove("isBase64Encoded");
+    event
+}
+
+/// HTTP API, payload format 1.0.
+fn http_v1_authorizer(authorization: &str) -> Value {
+    json!({
+        "version": "1.0",
+        "type": "REQUEST",
+        "methodArn": "arn:aws:execute-api:eu-west-1:123456789012:abc123defg/$default/GET/me",
+        "identitySource": authorization,
+        "authorizationToken": authorization,
+        "resource": "/me",
+        "path": "/me",
+        "httpMethod": "GET",
+        "headers": {"authorization": authorization, "host": HOST, "user-agent": "curl/8.5.0"},
+        "queryStringParameters": {},
+        "pathParameters": {},
+        "stageVariables": {},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123defg",
+            "domainName": HOST,
+            "httpMethod": "GET",
+            "path": "/me",
+            "protocol": "HTTP/1.1",
+            "requestId": "JKJaXmPLvHcESHA=",
+            "resourcePath": "/me",
+            "stage": "$default",
+            "identity": {"sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"}
+        }
+    })
+}
+
+/// REST API TOKEN authorizer, as `sam local generate-event apigateway authorizer` shapes it.
+fn rest_token_authorizer(authorization: &str) -> Value {
+    json!({
+        "type": "TOKEN",
+        "authorizationToken": authorization,
+        "methodArn": "arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod/GET/me"
+    })
+}
+
+/// REST API REQUEST authorizer, as `sam local generate-event apigateway request-authorizer` shapes it.
+fn rest_request_authorizer(authorization: Option<&str>) -> Value {
+    let mut headers = json!({
+        "Accept": "*/*",
+        "CloudFront-Viewer-Country": "IE",
+        "Host": HOST,
+        "User-Agent": "curl/8.5.0",
+        "X-Amzn-Trace-Id": "Root=1-5e66d96f-7491f09xmpl79d18acf3d050",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https"
+    });
+    if let Some(a) = authorization {
+        headers["Authorization"] = json!(a);
+    }
+    json!({
+        "type": "REQUEST",
+        "methodArn": "arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod/GET/me",
+        "resource": "/me",
+        "path": "/me",
+        "httpMethod": "GET",
+        "headers": headers,
+        "multiValueHeaders": {},
+        "queryStringParameters": {},
+        "multiValueQueryStringParameters": {},
+        "pathParameters": {},
+        "stageVariables": {},
+        "requestContext": {
+            "path": "/prod/me",
+            "accountId": "123456789012",
+            "resourceId": "05c7jb",
+            "stage": "prod",
+            "requestId": "a1b2c3d4-5678-90ab-cdef-EXAMPLEaaaaa",
+            "identity": {"apiKey": "", "sourceIp": "203.0.113.7"},
+            "resourcePath": "/me",
+            "httpMethod": "GET",
+            "apiId": "abc123defg"
+        }
+    })
+}
+
 fn write(dir: &Path, name: &str, event: &Value) {
     let path = dir.join(name);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -177,5 +272,23 @@ fn main() {
     write(events, "me/invalid-token.401.json", &get("/me", json!({"authorization": "Bearer not-a-token"})));
 
     write(events, "jwks/get.200.json", &get("/.well-known/jwks.json", json!({})));
+
+    // Authorizer events, named by the decision they must get.
+    let other = "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJhZG1pbiJ9.";
+    write(events, "authorizer/http-v2.allow.json", &http_v2_authorizer(Some(&bearer)));
+    write(events, "authorizer/http-v2-alg-none.deny.json", &http_v2_authorizer(Some(other)));
+    write(events, "authorizer/http-v2-no-token.deny.json", &http_v2_authorizer(None));
+    write(events, "authorizer/http-v1.allow.json", &http_v1_authorizer(&bearer));
+    write(events, "authorizer/http-v1-garbage.deny.json", &http_v1_authorizer("Bearer not-a-token"));
+    write(events, "authorizer/rest-token.allow.json", &rest_token_authorizer(&bearer));
+    write(events, "authorizer/rest-token-alg-none.deny.json", &rest_token_authorizer(other));
+    write(
+        events,
+        "authorizer/rest-token-basic-scheme.unauthorized.json",
+        &rest_token_authorizer("Basic YWRhOnBhc3N3b3Jk"),
+    );
+    write(events, "authorizer/rest-request.allow.json", &rest_request_authorizer(Some(&bearer)));
+    write(events, "authorizer/rest-request-alg-none.deny.json", &rest_request_authorizer(Some(other)));
+    write(events, "authorizer/rest-request-no-header.unauthorized.json", &rest_request_authorizer(None));
     println!("wrote events/ (sample key {})", issuer.signing_key().kid());
 }

@@ -17,7 +17,7 @@ pub mod samples;
 #[cfg(feature = "secrets")]
 mod secrets;
 pub mod store;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tokens;
 

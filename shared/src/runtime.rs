@@ -3,7 +3,7 @@
 //! and hands one handler to the runtime; a bad setting stops the function at
 //! init with a message naming the variable.
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::{ConfigError, KeySettings};
@@ -30,14 +30,19 @@ pub fn json_logs<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_default();
-    let filter = EnvFilter::try_new(if level.is_empty() { "info" } else { &level }).unwrap_or_else(|_| "info".into());
+    // A plain level (Lambda's advanced logging controls set it), not an
+    // EnvFilter: directive parsing would link a regex engine into every binary.
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|l| l.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
     tracing_subscriber::fmt()
         .json()
         .with_current_span(true)
         .with_span_list(false)
         .with_target(false)
-        .with_env_filter(filter)
+        .with_max_level(level)
         .with_writer(writer)
         .finish()
 }

@@ -1,6 +1,8 @@
 //! Fixtures for the functions' tests: keys, cheap argon2 parameters, API
 //! Gateway-shaped requests. Compiled only with the `testing` feature.
 
+pub mod forge;
+
 use std::sync::Arc;
 
 use lambda_http::http::{Method, header};
@@ -136,6 +138,7 @@ macro_rules! test_with_both_stores {
 }
 
 /// A DynamoDB store whose endpoint refuses connections.
+#[cfg(feature = "dynamodb")]
 pub async fn unreachable_store() -> crate::store::dynamo::DynamoStore {
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(9);
     let settings =

@@ -1,0 +1,54 @@
+//! The authorizer's whole path in-process (event JSON in, decision JSON out)
+//! beside one bare `jsonwebtoken` verification of the same token with the
+//! same key, in the same run (SPEC §9: ≤ 1.3 ×).
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use authorizer::{Authorizer, authorize};
+use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::{Algorithm, Validation};
+use serde_json::json;
+use shared::claims::AccessClaims;
+use shared::testing::{self, sample_events};
+use shared::{Clock, SystemClock};
+
+fn event(name: &str, authorization: &str) -> String {
+    let template = sample_events("authorizer").into_iter().find(|e| e.path.ends_with(name)).unwrap();
+    let mut event: serde_json::Value = serde_json::from_str(&template.json).unwrap();
+    if event.get("authorizationToken").is_some() {
+        event["authorizationToken"] = json!(authorization);
+    } else {
+        event["headers"]["authorization"] = json!(authorization);
+        event["identitySource"] = json!([authorization]);
+    }
+    event.to_string()
+}
+
+fn bench(c: &mut Criterion) {
+    for (name, alg) in [("rs256", Algorithm::RS256), ("eddsa", Algorithm::EdDSA), ("hs256", Algorithm::HS256)] {
+        let (issuer, verifier) = testing::tokens(alg, None);
+        let now = SystemClock.now();
+        let token =
+            issuer.issue_access("6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47", "ada@example.com", "", now).unwrap().token;
+        let key = verifier.keys().get(issuer.signing_key().kid()).unwrap().clone();
+        let mut validation = Validation::new(alg);
+        validation.set_issuer(&[testing::ISSUER]);
+        validation.set_audience(&[testing::AUDIENCE]);
+        let deps = Authorizer { verifier: verifier.clone(), clock: Arc::new(SystemClock) };
+        let v2 = event("http-v2.allow.json", &format!("Bearer {token}"));
+        let rest = event("rest-token.allow.json", &format!("Bearer {token}"));
+        assert!(authorize(&v2, &deps).unwrap().contains("\"isAuthorized\":true"));
+
+        let mut group = c.benchmark_group(format!("authorizer/{name}"));
+        group.bench_function("http_v2_event", |b| b.iter(|| authorize(black_box(&v2), &deps).unwrap()));
+        group.bench_function("rest_token_event", |b| b.iter(|| authorize(black_box(&rest), &deps).unwrap()));
+        group.bench_function("bare_jsonwebtoken_verify", |b| {
+            b.iter(|| jsonwebtoken::decode::<AccessClaims>(black_box(&token), &key, &validation).unwrap())
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

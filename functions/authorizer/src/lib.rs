@@ -1,0 +1,170 @@
+//! The Lambda authorizer. One binary for every API Gateway shape, recognised
+//! by the event itself:
+//!
+//! | event                                   | answer                                   |
+//! |-----------------------------------------|------------------------------------------|
+//! | HTTP API, payload 2.0 (`version: 2.0`)  | simple response `{isAuthorized, context}` |
+//! | HTTP API, payload 1.0 (`version: 1.0`)  | IAM policy                               |
+//! | REST API TOKEN (`type: TOKEN`)          | IAM policy, or `Unauthorized` (401)      |
+//! | REST API REQUEST (`type: REQUEST`)      | IAM policy, or `Unauthorized` (401)      |
+//!
+//! An allowed policy covers the whole API (`<api>/<stage>/*/*`), so a cached
+//! decision is valid on every route. Verification is `shared`'s; every deny
+//! returns normally.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayCustomAuthorizerResponse, ApiGatewayV2CustomAuthorizerSimpleResponse,
+    ApiGatewayV2CustomAuthorizerV1Request, ApiGatewayV2CustomAuthorizerV2Request,
+};
+use aws_lambda_events::http::HeaderMap;
+use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use shared::http::bearer_token;
+use shared::{AccessClaims, Clock, TokenVerifier};
+
+pub struct Authorizer {
+    pub verifier: Arc<TokenVerifier>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// REST APIs turn this error message into their own `401 Unauthorized`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unauthorized;
+
+impl From<Unauthorized> for Diagnostic {
+    fn from(_: Unauthorized) -> Self {
+        Diagnostic { error_type: "Unauthorized".into(), error_message: "Unauthorized".into() }
+    }
+}
+
+/// What the protected routes receive in `requestContext.authorizer`: strings
+/// and numbers only, as API Gateway requires. Empty for a deny.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthContext {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+}
+
+impl From<AccessClaims> for AuthContext {
+    fn from(c: AccessClaims) -> Self {
+        Self { sub: Some(c.sub), email: Some(c.email), scope: Some(c.scope), jti: Some(c.jti), exp: Some(c.exp) }
+    }
+}
+
+/// Just enough of any event to tell the shapes apart.
+#[derive(Deserialize)]
+struct Shape<'a> {
+    #[serde(borrow, default)]
+    version: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+}
+
+pub async fn handle(event: LambdaEvent<Box<RawValue>>, deps: &Authorizer) -> Result<Box<RawValue>, Unauthorized> {
+    let decision = authorize(event.payload.get(), deps)?;
+    // Our own serialisation is always valid JSON.
+    Ok(RawValue::from_string(decision).unwrap_or_else(|_| deny_simple_raw()))
+}
+
+fn deny_simple_raw() -> Box<RawValue> {
+    RawValue::from_string(r#"{"isAuthorized":false,"context":{}}"#.into()).expect("valid JSON")
+}
+
+/// Event JSON in, decision JSON out.
+pub fn authorize(event: &str, deps: &Authorizer) -> Result<String, Unauthorized> {
+    let Ok(shape) = serde_json::from_str::<Shape>(event) else { return Ok(simple(None)) };
+    match (shape.version.as_deref(), shape.kind.as_deref()) {
+        (Some("2.0"), _) => {
+            let Ok(e) = serde_json::from_str::<ApiGatewayV2CustomAuthorizerV2Request>(event) else {
+                return Ok(simple(None));
+            };
+            let identity = e.identity_source.as_ref().and_then(|s| s.first()).map(String::as_str);
+            let token = header_token(&e.headers).or_else(|| identity.and_then(bearer_token));
+            Ok(simple(token.and_then(|t| verify(t, deps))))
+        }
+        (Some("1.0"), _) => {
+            let Ok(e) = serde_json::from_str::<ApiGatewayV2CustomAuthorizerV1Request>(event) else {
+                return Ok(policy(None, None));
+            };
+            let token = header_token(&e.headers).or_else(|| e.authorization_token.as_deref().and_then(bearer_token));
+            Ok(policy(token.and_then(|t| verify(t, deps)), e.method_arn.as_deref()))
+        }
+        (_, Some("TOKEN")) => {
+            let Ok(e) = serde_json::from_str::<ApiGatewayCustomAuthorizerRequest>(event) else {
+                return Ok(policy(None, None));
+            };
+            let token = e.authorization_token.as_deref().and_then(bearer_token).ok_or(Unauthorized)?;
+            Ok(policy(verify(token, deps), e.method_arn.as_deref()))
+        }
+        (_, Some("REQUEST")) => {
+            let Ok(e) = serde_json::from_str::<ApiGatewayCustomAuthorizerRequestTypeRequest>(event) else {
+                return Ok(policy(None, None));
+            };
+            let token = header_token(&e.headers).ok_or(Unauthorized)?;
+            Ok(policy(verify(token, deps), e.method_arn.as_deref()))
+        }
+        _ => Ok(simple(None)),
+    }
+}
+
+fn header_token(headers: &HeaderMap) -> Option<&str> {
+    headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(bearer_token)
+}
+
+fn verify(token: &str, deps: &Authorizer) -> Option<AccessClaims> {
+    match deps.verifier.verify_access(token, deps.clock.now()) {
+        Ok(claims) => Some(claims),
+        Err(reason) => {
+            tracing::info!(%reason, "denied");
+            None
+        }
+    }
+}
+
+fn simple(claims: Option<AccessClaims>) -> String {
+    let mut response = ApiGatewayV2CustomAuthorizerSimpleResponse::<AuthContext>::default();
+    response.is_authorized = claims.is_some();
+    response.context = claims.map(AuthContext::from).unwrap_or_default();
+    serde_json::to_string(&response).unwrap_or_else(|_| deny_simple_raw().get().to_string())
+}
+
+/// `arn:...:<api>/<stage>/<method>/<path>` → `arn:...:<api>/<stage>/*/*`.
+fn whole_api(method_arn: Option<&str>) -> String {
+    let mut parts = method_arn.unwrap_or_default().splitn(3, '/');
+    match (parts.next(), parts.next()) {
+        (Some(api), Some(stage)) if api.starts_with("arn:") => format!("{api}/{stage}/*/*"),
+        _ => "*".into(),
+    }
+}
+
+fn policy(claims: Option<AccessClaims>, method_arn: Option<&str>) -> String {
+    let mut statement = IamPolicyStatement::default();
+    statement.action = vec!["execute-api:Invoke".into()];
+    statement.effect = if claims.is_some() { IamPolicyEffect::Allow } else { IamPolicyEffect::Deny };
+    statement.resource = vec![whole_api(method_arn)];
+    let mut document = ApiGatewayCustomAuthorizerPolicy::default();
+    document.version = Some("2012-10-17".into());
+    document.statement = vec![statement];
+    let mut response = ApiGatewayCustomAuthorizerResponse::<AuthContext>::default();
+    response.principal_id = Some(claims.as_ref().map_or_else(|| "anonymous".into(), |c| c.sub.clone()));
+    response.policy_document = document;
+    response.context = claims.map(AuthContext::from).unwrap_or_default();
+    serde_json::to_string(&response).unwrap_or_else(|_| "{}".into())
+}
+
+#[cfg(test)]
+mod tests;

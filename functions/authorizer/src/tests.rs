@@ -1,0 +1,155 @@
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use shared::testing::forge::{self, NOW};
+use shared::testing::{self, sample_events};
+use shared::{Algorithm, ManualClock, TokenVerifier};
+
+use super::*;
+
+fn deps(verifier: Arc<TokenVerifier>, now: i64) -> Authorizer {
+    Authorizer { verifier, clock: Arc::new(ManualClock::at(now)) }
+}
+
+fn template(name: &str) -> Value {
+    let event = sample_events("authorizer").into_iter().find(|e| e.path.ends_with(name)).expect(name);
+    serde_json::from_str(&event.json).unwrap()
+}
+
+/// The committed sample event of each shape, carrying `authorization` instead.
+fn events_with(authorization: &str) -> Vec<(&'static str, String)> {
+    let mut v2 = template("http-v2.allow.json");
+    v2["headers"]["authorization"] = json!(authorization);
+    v2["identitySource"] = json!([authorization]);
+    let mut token = template("rest-token.allow.json");
+    token["authorizationToken"] = json!(authorization);
+    let mut request = template("rest-request.allow.json");
+    request["headers"]["Authorization"] = json!(authorization);
+    vec![("HTTP API v2", v2.to_string()), ("REST TOKEN", token.to_string()), ("REST REQUEST", request.to_string())]
+}
+
+/// allow, deny or unauthorized.
+fn decision(result: Result<String, Unauthorized>) -> (String, Value) {
+    let Ok(json) = result else { return ("unauthorized".into(), Value::Null) };
+    let body: Value = serde_json::from_str(&json).expect("the answer is JSON");
+    let allowed = body["isAuthorized"].as_bool().unwrap_or(false)
+        || body["policyDocument"]["Statement"][0]["Effect"].as_str() == Some("Allow");
+    (if allowed { "allow" } else { "deny" }.into(), body)
+}
+
+#[test]
+fn every_forged_token_is_denied_in_every_event_shape() {
+    for case in forge::negative_cases() {
+        let deps = deps(case.verifier.clone(), case.now);
+        for (shape, event) in events_with(&format!("Bearer {}", case.token)) {
+            let (outcome, body) = decision(authorize(&event, &deps));
+            assert_ne!(outcome, "allow", "{} via {shape}: {body}", case.name);
+            assert!(body.get("context").is_none_or(|c| c.as_object().is_some_and(|c| c.is_empty())), "{}", case.name);
+        }
+    }
+}
+
+#[test]
+fn a_valid_token_is_allowed_with_its_claims_as_context_in_every_shape() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    let token = kit.access();
+    let claims = kit.verifier.verify_access(&token, NOW).unwrap();
+    let expected = json!({"sub": claims.sub, "email": claims.email, "scope": "", "jti": claims.jti, "exp": claims.exp});
+    for (shape, event) in events_with(&format!("Bearer {token}")) {
+        let (outcome, body) = decision(authorize(&event, &deps));
+        assert_eq!(outcome, "allow", "{shape}: {body}");
+        assert_eq!(body["context"], expected, "{shape}");
+    }
+}
+
+#[test]
+fn policies_allow_the_whole_api_for_the_token_subject() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    let (_, token_event) = events_with(&format!("Bearer {}", kit.access())).remove(1);
+    let (_, body) = decision(authorize(&token_event, &deps));
+    assert_eq!(body["principalId"], "user-1");
+    assert_eq!(body["policyDocument"]["Version"], "2012-10-17");
+    assert_eq!(body["policyDocument"]["Statement"][0]["Action"], json!(["execute-api:Invoke"]));
+    assert_eq!(
+        body["policyDocument"]["Statement"][0]["Resource"],
+        json!(["arn:aws:execute-api:eu-west-1:123456789012:abc123defg/prod/*/*"])
+    );
+}
+
+#[test]
+fn the_bearer_scheme_is_case_insensitive() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    for (shape, event) in events_with(&format!("bEaReR {}", kit.access())) {
+        assert_eq!(decision(authorize(&event, &deps)).0, "allow", "{shape}");
+    }
+}
+
+#[test]
+fn another_scheme_or_no_token_is_unauthorized_for_rest_and_denied_for_http_apis() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    for authorization in [format!("Basic {}", kit.access()), String::new(), "Bearer".into()] {
+        let outcomes: Vec<String> =
+            events_with(&authorization).into_iter().map(|(_, e)| decision(authorize(&e, &deps)).0).collect();
+        assert_eq!(outcomes, ["deny", "unauthorized", "unauthorized"], "{authorization:?}");
+    }
+}
+
+#[test]
+fn an_http_api_v2_event_without_headers_uses_the_identity_source() {
+    let kit = &*forge::RS256;
+    let mut event = template("http-v2.allow.json");
+    event["headers"] = json!({});
+    event["identitySource"] = json!([format!("Bearer {}", kit.access())]);
+    assert_eq!(decision(authorize(&event.to_string(), &deps(kit.verifier.clone(), NOW))).0, "allow");
+}
+
+#[test]
+fn unknown_or_malformed_events_are_denied_without_panicking() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    for event in [
+        "",
+        "null",
+        "[]",
+        "{}",
+        "{\"version\":\"2.0\"}",
+        "{\"type\":\"TOKEN\",\"authorizationToken\":5}",
+        "{\"version\":\"3.0\"}",
+        "\u{0}",
+    ] {
+        assert_eq!(decision(authorize(event, &deps)).0, "deny", "{event:?}");
+    }
+}
+
+#[test]
+fn a_deny_from_a_rest_api_carries_a_deny_policy() {
+    let case = forge::tampered_signature();
+    let (_, event) = events_with(&format!("Bearer {}", case.token)).remove(2);
+    let (outcome, body) = decision(authorize(&event, &deps(case.verifier, case.now)));
+    assert_eq!(outcome, "deny");
+    assert_eq!(body["policyDocument"]["Statement"][0]["Effect"], "Deny");
+    assert_eq!(body["principalId"], "anonymous");
+}
+
+#[test]
+fn every_sample_event_gets_its_declared_decision() {
+    let (_, verifier) = testing::tokens(Algorithm::RS256, Some(&testing::sample_jwks()));
+    let deps = Authorizer { verifier, clock: Arc::new(shared::SystemClock) };
+    for event in sample_events("authorizer") {
+        assert_eq!(decision(authorize(&event.json, &deps)).0, event.expected, "{}", event.path.display());
+    }
+}
+
+#[test]
+fn the_whole_api_resource_keeps_the_api_and_stage() {
+    assert_eq!(
+        whole_api(Some("arn:aws:execute-api:us-east-1:1:api/$default/GET/a/b")),
+        "arn:aws:execute-api:us-east-1:1:api/$default/*/*"
+    );
+    assert_eq!(whole_api(Some("nonsense")), "*");
+    assert_eq!(whole_api(None), "*");
+}
