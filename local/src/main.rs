@@ -1,4 +1,60 @@
-fn main() {
-    eprintln!("local-api: not built yet");
-    std::process::exit(1)
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use local_api::config::{self, Args};
+use local_api::{App, server};
+use shared::StoreSettings;
+use shared::store::dynamo::{self, DynamoStore};
+use shared::store::{MemoryStore, Store};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    shared::runtime::init_tracing();
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "local-api stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let loaded = config::load(&args, shared::config::env_lookup)?;
+    let algorithm = loaded.parts.tokens.algorithm;
+    if loaded.ephemeral_key {
+        tracing::warn!(
+            ?algorithm,
+            "no signing key configured: using an ephemeral key, so tokens stop verifying when local-api stops \
+             (cargo run -p local-api --bin keygen makes a lasting one)"
+        );
+    }
+    let listener = TcpListener::bind((args.host, args.port)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    match &args.dynamodb_endpoint {
+        None => serve(listener, App::new(MemoryStore::new(), loaded.parts), &url, "in-memory").await,
+        Some(endpoint) => {
+            let settings = StoreSettings { table_name: args.table.clone(), endpoint: Some(endpoint.clone()) };
+            let store = DynamoStore::connect(&settings).await;
+            dynamo::ensure_table(store.client(), &args.table).await?;
+            serve(listener, App::new(store, loaded.parts), &url, "dynamodb").await
+        }
+    }
+}
+
+async fn serve<S: Store + Clone>(
+    listener: TcpListener,
+    app: App<S>,
+    url: &str,
+    store: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    tracing::info!(url, store, "local-api listening");
+    tokio::select! {
+        result = server::serve(listener, Arc::new(app)) => result?,
+        _ = tokio::signal::ctrl_c() => tracing::info!("local-api stopping"),
+    }
+    Ok(())
 }

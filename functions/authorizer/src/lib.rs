@@ -92,9 +92,7 @@ pub fn authorize(event: &str, deps: &Authorizer) -> Result<String, Unauthorized>
             let Ok(e) = serde_json::from_str::<ApiGatewayV2CustomAuthorizerV2Request>(event) else {
                 return Ok(simple(None));
             };
-            let identity = e.identity_source.as_ref().and_then(|s| s.first()).map(String::as_str);
-            let token = header_token(&e.headers).or_else(|| identity.and_then(bearer_token));
-            Ok(simple(token.and_then(|t| verify(t, deps))))
+            Ok(serde_json::to_string(&http_v2(&e, deps)).unwrap_or_else(|_| simple(None)))
         }
         (Some("1.0"), _) => {
             let Ok(e) = serde_json::from_str::<ApiGatewayV2CustomAuthorizerV1Request>(event) else {
@@ -121,6 +119,16 @@ pub fn authorize(event: &str, deps: &Authorizer) -> Result<String, Unauthorized>
     }
 }
 
+/// The decision for an HTTP API payload 2.0 event, as a simple response.
+pub fn http_v2(
+    event: &ApiGatewayV2CustomAuthorizerV2Request,
+    deps: &Authorizer,
+) -> ApiGatewayV2CustomAuthorizerSimpleResponse<AuthContext> {
+    let identity = event.identity_source.as_ref().and_then(|s| s.first()).map(String::as_str);
+    let token = header_token(&event.headers).or_else(|| identity.and_then(bearer_token));
+    simple_response(token.and_then(|t| verify(t, deps)))
+}
+
 fn header_token(headers: &HeaderMap) -> Option<&str> {
     headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(bearer_token)
 }
@@ -135,11 +143,15 @@ fn verify(token: &str, deps: &Authorizer) -> Option<AccessClaims> {
     }
 }
 
-fn simple(claims: Option<AccessClaims>) -> String {
+fn simple_response(claims: Option<AccessClaims>) -> ApiGatewayV2CustomAuthorizerSimpleResponse<AuthContext> {
     let mut response = ApiGatewayV2CustomAuthorizerSimpleResponse::<AuthContext>::default();
     response.is_authorized = claims.is_some();
     response.context = claims.map(AuthContext::from).unwrap_or_default();
-    serde_json::to_string(&response).unwrap_or_else(|_| deny_simple_raw().get().to_string())
+    response
+}
+
+fn simple(claims: Option<AccessClaims>) -> String {
+    serde_json::to_string(&simple_response(claims)).unwrap_or_else(|_| deny_simple_raw().get().to_string())
 }
 
 /// `arn:...:<api>/<stage>/<method>/<path>` → `arn:...:<api>/<stage>/*/*`.

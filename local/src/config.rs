@@ -1,0 +1,68 @@
+//! Command-line flags (each with its environment variable) and the settings
+//! the functions read, with local defaults so that no configuration is needed.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use clap::Parser;
+use shared::config::Vars;
+use shared::runtime::BootError;
+use shared::{
+    KeySettings, PasswordSettings, Passwords, SigningKey, SystemClock, ThrottleSettings, TokenIssuer, TokenSettings,
+    runtime,
+};
+
+use crate::app::Parts;
+
+#[derive(Parser, Debug, Clone)]
+#[command(name = "local-api", version, about = "Every route of the API on one local HTTP server")]
+pub struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Use DynamoDB at this URL (e.g. DynamoDB Local) instead of the in-memory
+    /// store; the table is created when missing.
+    #[arg(long, env = "DYNAMODB_ENDPOINT")]
+    pub dynamodb_endpoint: Option<String>,
+    /// The DynamoDB table, with --dynamodb-endpoint.
+    #[arg(long = "table", env = "TABLE_NAME", default_value = "jwt-auth-local")]
+    pub table: String,
+}
+
+pub struct Loaded {
+    pub parts: Parts,
+    /// No signing key was configured and one was generated for this run.
+    pub ephemeral_key: bool,
+}
+
+/// The functions' settings from `lookup`, with the local issuer and audience
+/// as defaults, and a fresh key when none is configured.
+pub fn load(args: &Args, lookup: impl Fn(&str) -> Option<String>) -> Result<Loaded, BootError> {
+    let issuer = format!("http://{}:{}", args.host, args.port);
+    let vars = Vars::new(|name: &str| {
+        lookup(name).or_else(|| match name {
+            "JWT_ISSUER" => Some(issuer.clone()),
+            "JWT_AUDIENCE" => Some(shared::samples::AUDIENCE.to_string()),
+            _ => None,
+        })
+    });
+    let tokens = TokenSettings::from_vars(&vars)?;
+    let keys = KeySettings::from_vars(&vars);
+    let (signing, ephemeral_key) = match SigningKey::from_settings(tokens.algorithm, &keys)? {
+        Some(key) => (key, false),
+        None => (SigningKey::generate(tokens.algorithm)?.0, true),
+    };
+    let verifier = runtime::verifier(&tokens, &keys, Some(&signing))?;
+    let parts = Parts {
+        issuer: TokenIssuer::new(&tokens, signing),
+        verifier,
+        passwords: Passwords::new(PasswordSettings::from_vars(&vars)?)?,
+        throttle: ThrottleSettings::from_vars(&vars)?,
+        clock: Arc::new(SystemClock),
+        tokens,
+    };
+    Ok(Loaded { parts, ephemeral_key })
+}

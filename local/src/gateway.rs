@@ -1,0 +1,161 @@
+//! What API Gateway (HTTP API, payload 2.0) does in front of the functions:
+//! turns an HTTP request into the Lambda's event, runs the authorizer on
+//! protected routes and answers its own 401/403/404/413, and hands the
+//! function's response back.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayV2CustomAuthorizerV2Request, ApiGatewayV2httpRequest,
+    ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
+};
+use lambda_http::request::LambdaRequest;
+use shared::store::Store;
+
+use crate::app::App;
+use crate::routes;
+
+/// API Gateway's own payload limit for HTTP APIs.
+const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+
+/// API Gateway's own error responses: `{"message": ...}`.
+fn gateway_error(status: StatusCode, message: &str, request_id: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(format!("{{\"message\":\"{message}\"}}"))));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    add_request_id(&mut response, request_id);
+    response
+}
+
+fn add_request_id(response: &mut Response<Full<Bytes>>, request_id: &str) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("apigw-requestid", value);
+    }
+}
+
+pub async fn handle<S: Store + Clone>(
+    app: &App<S>,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Full<Bytes>> {
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let (parts, body) = request.into_parts();
+    let Some(route) = routes::find(parts.method.as_str(), parts.uri.path()) else {
+        return gateway_error(StatusCode::NOT_FOUND, "Not Found", &request_id);
+    };
+    let Ok(body) = Limited::new(body, MAX_PAYLOAD).collect().await.map(|b| b.to_bytes()) else {
+        return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large", &request_id);
+    };
+
+    let route_key = format!("{} {}", route.method, route.path);
+    let now = time::OffsetDateTime::now_utc();
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = parts.method.clone();
+    http.path = Some(parts.uri.path().to_string());
+    http.protocol = Some(format!("{:?}", parts.version));
+    http.source_ip = Some(peer.ip().to_string());
+    http.user_agent = parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route_key.clone());
+    context.account_id = Some("000000000000".into());
+    context.apiid = Some("local".into());
+    context.stage = Some("$default".into());
+    context.request_id = Some(request_id.clone());
+    context.domain_name = parts.headers.get("host").and_then(|v| v.to_str().ok()).map(str::to_string);
+    context.domain_prefix = Some("local".into());
+    context.time = now.format(&time::format_description::well_known::Rfc2822).ok();
+    context.time_epoch = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    context.http = http;
+
+    if route.protected {
+        match authorize(app, &parts, &route_key, &context) {
+            Authorization::Missing => return gateway_error(StatusCode::UNAUTHORIZED, "Unauthorized", &request_id),
+            Authorization::Denied => return gateway_error(StatusCode::FORBIDDEN, "Forbidden", &request_id),
+            Authorization::Allowed(fields) => {
+                let mut authorizer = ApiGatewayRequestAuthorizer::default();
+                authorizer.fields = fields;
+                context.authorizer = Some(authorizer);
+            }
+        }
+    }
+
+    let mut event = ApiGatewayV2httpRequest::default();
+    event.version = Some("2.0".into());
+    event.route_key = Some(route_key);
+    event.raw_path = Some(parts.uri.path().to_string());
+    event.raw_query_string = Some(parts.uri.query().unwrap_or_default().to_string());
+    event.query_string_parameters = parts.uri.query().unwrap_or_default().parse().unwrap_or_default();
+    event.headers = parts.headers;
+    event.request_context = context;
+    if !body.is_empty() {
+        // Like API Gateway: text as is, anything else base64-encoded.
+        match std::str::from_utf8(&body) {
+            Ok(text) => event.body = Some(text.to_string()),
+            Err(_) => {
+                event.body = Some(STANDARD.encode(&body));
+                event.is_base64_encoded = true;
+            }
+        }
+    }
+    let response = app.invoke(route.function, LambdaRequest::ApiGatewayV2(event).into()).await;
+    into_hyper(response, &request_id)
+}
+
+enum Authorization {
+    Missing,
+    Denied,
+    Allowed(HashMap<String, serde_json::Value>),
+}
+
+/// The authorizer, invoked as the gateway invokes it: only when the identity
+/// source (the `Authorization` header) is present, with a payload 2.0 event.
+fn authorize<S: Store + Clone>(
+    app: &App<S>,
+    parts: &hyper::http::request::Parts,
+    route_key: &str,
+    context: &ApiGatewayV2httpRequestContext,
+) -> Authorization {
+    let Some(identity) = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+    else {
+        return Authorization::Missing;
+    };
+    let mut event = ApiGatewayV2CustomAuthorizerV2Request::default();
+    event.version = Some("2.0".into());
+    event.type_ = Some("REQUEST".into());
+    event.route_arn =
+        Some(format!("arn:aws:execute-api:local:000000000000:local/$default/{}", route_key.replace(' ', "")));
+    event.identity_source = Some(vec![identity.to_string()]);
+    event.route_key = Some(route_key.to_string());
+    event.raw_path = Some(parts.uri.path().to_string());
+    event.raw_query_string = Some(parts.uri.query().unwrap_or_default().to_string());
+    event.headers = parts.headers.clone();
+    event.request_context = context.clone();
+    let decision = authorizer::http_v2(&event, &app.authorizer);
+    if !decision.is_authorized {
+        return Authorization::Denied;
+    }
+    match serde_json::to_value(decision.context) {
+        Ok(serde_json::Value::Object(fields)) => Authorization::Allowed(fields.into_iter().collect()),
+        _ => Authorization::Denied,
+    }
+}
+
+fn into_hyper(response: lambda_http::Response<lambda_http::Body>, request_id: &str) -> Response<Full<Bytes>> {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Text(text) => Bytes::from(text),
+        lambda_http::Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    let mut response = Response::from_parts(parts, Full::new(bytes));
+    add_request_id(&mut response, request_id);
+    response
+}

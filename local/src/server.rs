@@ -1,0 +1,29 @@
+//! The HTTP/1.1 listener.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use shared::store::Store;
+use tokio::net::TcpListener;
+
+use crate::app::App;
+
+/// Serves until the listener fails; each connection on its own task.
+pub async fn serve<S: Store + Clone>(listener: TcpListener, app: Arc<App<S>>) -> std::io::Result<()> {
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(crate::gateway::handle(&app, request, peer).await) }
+            });
+            if let Err(err) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                tracing::debug!(error = %err, "connection closed with an error");
+            }
+        });
+    }
+}
