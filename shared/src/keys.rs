@@ -109,7 +109,9 @@ impl SigningKey {
 
 fn generate_material(algorithm: Algorithm) -> Result<Secret, KeyError> {
     use aws_lc_rs::encoding::AsDer;
-    let pkcs8_pem = |der: &[u8]| pem::encode(&pem::Pem::new("PRIVATE KEY", der.to_vec()));
+    // LF, not the crate's default CRLF: the PEM travels through env files.
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    let pkcs8_pem = |der: &[u8]| pem::encode_config(&pem::Pem::new("PRIVATE KEY", der.to_vec()), config);
     match algorithm {
         Algorithm::RS256 => {
             let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
@@ -262,6 +264,13 @@ mod tests {
         let (key, _) = SigningKey::generate(Algorithm::EdDSA).unwrap();
         let mut keys = VerificationKeys::empty(Algorithm::RS256);
         assert!(matches!(keys.insert(key.verification_jwk()), Err(KeyError::InvalidJwks(_))));
+    }
+
+    #[test]
+    fn generated_pem_uses_plain_newlines() {
+        let (_, material) = SigningKey::generate(Algorithm::EdDSA).unwrap();
+        assert!(material.expose().starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        assert!(!material.expose().contains('\r'));
     }
 
     #[test]
