@@ -40,6 +40,10 @@ pub struct RefreshClaims {
 /// What verification needs to know about a claims type.
 pub trait TokenClaims: serde::de::DeserializeOwned {
     const TYP: &'static str;
+    /// Refresh tokens are for the authorization server itself: their `aud` is
+    /// the issuer, so a verifier that checks the API's audience but not `typ`
+    /// (API Gateway's JWT authorizer, most libraries) still refuses them.
+    const AUDIENCE_IS_ISSUER: bool;
     fn iss(&self) -> &str;
     fn aud(&self) -> &str;
     fn iat(&self) -> u64;
@@ -48,6 +52,7 @@ pub trait TokenClaims: serde::de::DeserializeOwned {
 }
 
 impl TokenClaims for AccessClaims {
+    const AUDIENCE_IS_ISSUER: bool = false;
     fn iss(&self) -> &str {
         &self.iss
     }
@@ -67,6 +72,7 @@ impl TokenClaims for AccessClaims {
 }
 
 impl TokenClaims for RefreshClaims {
+    const AUDIENCE_IS_ISSUER: bool = true;
     fn iss(&self) -> &str {
         &self.iss
     }

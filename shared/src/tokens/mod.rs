@@ -154,7 +154,8 @@ impl TokenVerifier {
         if claims.iss() != self.issuer {
             return Err(TokenError::Issuer);
         }
-        if claims.aud() != self.audience {
+        let audience = if C::AUDIENCE_IS_ISSUER { &self.issuer } else { &self.audience };
+        if claims.aud() != audience {
             return Err(TokenError::Audience);
         }
         self.check_times(&claims, now, check_expiry)?;
@@ -254,7 +255,7 @@ impl TokenIssuer {
         let iat = u64::try_from(issued_at).unwrap_or(0);
         RefreshClaims {
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: self.issuer.clone(),
             sub: user_id.to_string(),
             iat,
             nbf: iat,

@@ -108,6 +108,27 @@ fn the_negative_case_list_is_complete() {
 // --- refresh-token verification ----------------------------------------------
 
 #[test]
+fn a_verifier_that_checks_the_audience_but_not_typ_refuses_refresh_tokens() {
+    // API Gateway's built-in JWT authorizer, pointed at our JWKS, behaves so.
+    let k = &*forge::RS256;
+    let jwk = k.issuer.signing_key().verification_jwk();
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+    validation.set_audience(&[crate::testing::AUDIENCE]);
+    validation.validate_exp = false;
+    assert!(jsonwebtoken::decode::<Value>(k.access(), &key, &validation).is_ok(), "the control");
+    let refused = jsonwebtoken::decode::<Value>(k.refresh(), &key, &validation).unwrap_err();
+    assert_eq!(*refused.kind(), jsonwebtoken::errors::ErrorKind::InvalidAudience);
+}
+
+#[test]
+fn refresh_claims_name_the_issuer_as_their_audience() {
+    let k = &*forge::RS256;
+    let claims = k.verifier.verify_refresh(&k.refresh(), NOW).unwrap();
+    assert_eq!(claims.aud, crate::testing::ISSUER);
+}
+
+#[test]
 fn an_access_token_is_rejected_as_a_refresh_token() {
     let k = &*forge::RS256;
     assert_eq!(k.verifier.verify_refresh(&k.access(), NOW), Err(TokenError::WrongType));
