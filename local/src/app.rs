@@ -23,6 +23,8 @@ pub struct App<S> {
     pub me: Me<S>,
     pub jwks: Jwks,
     pub authorizer: Authorizer,
+    /// `openapi.yaml` as JSON, for `/openapi.json`.
+    pub openapi: String,
 }
 
 pub struct Parts {
@@ -57,6 +59,7 @@ impl<S: Store + Clone> App<S> {
             me: Me { store, verifier: verifier.clone(), clock: clock.clone() },
             jwks: Jwks::new(verifier.keys()),
             authorizer: Authorizer { verifier, clock },
+            openapi: crate::openapi::json(),
         }
     }
 

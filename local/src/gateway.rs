@@ -48,6 +48,11 @@ pub async fn handle<S: Store + Clone>(
 ) -> Response<Full<Bytes>> {
     let request_id = uuid::Uuid::new_v4().simple().to_string();
     let (parts, body) = request.into_parts();
+    if parts.method == hyper::Method::GET && parts.uri.path() == crate::openapi::PATH {
+        let mut response = Response::new(Full::new(Bytes::from(app.openapi.clone())));
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return response;
+    }
     let Some(route) = routes::find(parts.method.as_str(), parts.uri.path()) else {
         return gateway_error(StatusCode::NOT_FOUND, "Not Found", &request_id);
     };

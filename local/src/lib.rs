@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod gateway;
+pub mod openapi;
 pub mod routes;
 pub mod server;
 

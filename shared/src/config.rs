@@ -160,6 +160,8 @@ impl KeySettings {
 pub struct PasswordSettings {
     pub min_chars: usize,
     pub max_chars: usize,
+    /// Lowest zxcvbn score (0 to 4) a new password may have.
+    pub min_strength: u8,
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
@@ -167,7 +169,7 @@ pub struct PasswordSettings {
 
 impl Default for PasswordSettings {
     fn default() -> Self {
-        Self { min_chars: 15, max_chars: 128, memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        Self { min_chars: 15, max_chars: 128, min_strength: 3, memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
     }
 }
 
@@ -181,6 +183,7 @@ impl PasswordSettings {
         Ok(Self {
             min_chars: vars.ranged("PASSWORD_MIN_LENGTH", d.min_chars as u64, 8, 128)? as usize,
             max_chars: d.max_chars,
+            min_strength: vars.ranged("PASSWORD_MIN_STRENGTH", d.min_strength.into(), 0, 4)? as u8,
             memory_kib: vars.ranged("ARGON2_MEMORY_KIB", d.memory_kib.into(), 8 * 1024, 1 << 20)? as u32,
             iterations: vars.ranged("ARGON2_ITERATIONS", d.iterations.into(), 1, 10)? as u32,
             parallelism: vars.ranged("ARGON2_PARALLELISM", d.parallelism.into(), 1, 8)? as u32,

@@ -23,6 +23,9 @@ pub enum PolicyViolation {
     TooShort(usize),
     #[error("password must be at most {0} characters long")]
     TooLong(usize),
+    /// zxcvbn found it among common passwords, names, dates or patterns.
+    #[error("password is too easy to guess ({0}); use a longer phrase of unrelated words")]
+    TooGuessable(String),
 }
 
 /// The outcome of checking a password against a stored hash.
@@ -69,15 +72,26 @@ impl Passwords {
         &self.settings
     }
 
-    /// Length only, counted in Unicode characters after normalisation; no
-    /// composition rules (NIST SP 800-63B rev. 4).
-    pub fn check_policy(&self, password: &str) -> Result<(), PolicyViolation> {
-        let chars = normalize(password).chars().count();
+    /// Length, counted in Unicode characters after normalisation, then
+    /// guessability: NIST SP 800-63B rev. 4 asks for blocking common and
+    /// predictable passwords, and for no composition rules. `context` holds
+    /// what the user gave besides (email, name), which a password must not be built on.
+    pub fn check_policy(&self, password: &str, context: &[&str]) -> Result<(), PolicyViolation> {
+        let password = normalize(password);
+        let chars = password.chars().count();
         if chars < self.settings.min_chars {
             return Err(PolicyViolation::TooShort(self.settings.min_chars));
         }
         if chars > self.settings.max_chars {
             return Err(PolicyViolation::TooLong(self.settings.max_chars));
+        }
+        let estimate = zxcvbn::zxcvbn(&password, context);
+        if u8::from(estimate.score()) < self.settings.min_strength {
+            let why = estimate.feedback().and_then(|f| f.warning()).map_or_else(
+                || "it follows a common pattern".to_string(),
+                |w| w.to_string().trim_end_matches('.').to_lowercase(),
+            );
+            return Err(PolicyViolation::TooGuessable(why));
         }
         Ok(())
     }
@@ -187,11 +201,42 @@ mod tests {
     #[test]
     fn the_policy_counts_characters_not_bytes() {
         let p = Passwords::new(cheap()).unwrap();
-        assert_eq!(p.check_policy("short"), Err(PolicyViolation::TooShort(15)));
-        assert_eq!(p.check_policy(&"é".repeat(14)), Err(PolicyViolation::TooShort(15)));
-        assert_eq!(p.check_policy(&"é".repeat(15)), Ok(()));
-        assert_eq!(p.check_policy(&"x".repeat(128)), Ok(()));
-        assert_eq!(p.check_policy(&"x".repeat(129)), Err(PolicyViolation::TooLong(128)));
+        assert_eq!(p.check_policy("short", &[]), Err(PolicyViolation::TooShort(15)));
+        assert_eq!(p.check_policy("Ünïcödé pässwörd", &[]), Ok(()), "16 characters, more bytes");
+        assert_eq!(p.check_policy("Ünïcödé päss", &[]), Err(PolicyViolation::TooShort(15)), "12 characters");
+        let long = "tangerine walrus ".repeat(8);
+        assert_eq!(p.check_policy(&long[..128], &[]), Ok(()));
+        assert_eq!(p.check_policy(&long[..129], &[]), Err(PolicyViolation::TooLong(128)));
+    }
+
+    #[test]
+    fn common_and_repetitive_passwords_are_too_guessable_whatever_their_length() {
+        let p = Passwords::new(cheap()).unwrap();
+        for weak in ["passwordpassword", "123456789012345", "qwertyuiopasdfgh", "aaaaaaaaaaaaaaaaaaaa"] {
+            assert!(matches!(p.check_policy(weak, &[]), Err(PolicyViolation::TooGuessable(_))), "{weak}");
+        }
+    }
+
+    #[test]
+    fn a_password_built_on_the_users_own_words_is_too_guessable() {
+        let p = Passwords::new(cheap()).unwrap();
+        let context = ["margaret.hamilton@example.com", "margaret.hamilton", "margaret", "hamilton"];
+        assert_eq!(p.check_policy("margaret.hamilton2024", &[]), Ok(()), "the control");
+        assert!(matches!(p.check_policy("margaret.hamilton2024", &context), Err(PolicyViolation::TooGuessable(_))));
+    }
+
+    #[test]
+    fn ordinary_passphrases_pass() {
+        let p = Passwords::new(cheap()).unwrap();
+        for good in [GOOD, "a ship in port is safe", "tangerine walrus orbit"] {
+            assert_eq!(p.check_policy(good, &[]), Ok(()), "{good}");
+        }
+    }
+
+    #[test]
+    fn the_strength_threshold_is_configurable() {
+        let lenient = Passwords::new(PasswordSettings { min_strength: 0, ..cheap() }).unwrap();
+        assert_eq!(lenient.check_policy("passwordpassword", &[]), Ok(()));
     }
 
     #[tokio::test]

@@ -42,7 +42,8 @@ pub async fn handle<S: Store>(req: Request, deps: &Login<S>) -> Result<Response<
     Ok(login(&req, deps).await.unwrap_or_else(ApiError::into_response))
 }
 
-fn credentials(req: &Request) -> Result<(String, String), ApiError> {
+/// The email and password of a JSON or OAuth2 form body.
+pub fn credentials(req: &Request) -> Result<(String, String), ApiError> {
     match read_body(req, Accepts::JsonOrForm)? {
         RequestBody::Json(bytes) => {
             let body: JsonLogin = parse_json(bytes)?;

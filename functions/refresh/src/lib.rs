@@ -39,7 +39,8 @@ pub async fn handle<S: Store>(req: Request, deps: &Refresh<S>) -> Result<Respons
     Ok(refresh(&req, deps).await.unwrap_or_else(ApiError::into_response))
 }
 
-fn presented_token(req: &Request) -> Result<String, ApiError> {
+/// The refresh token of a JSON or OAuth2 form body.
+pub fn presented_token(req: &Request) -> Result<String, ApiError> {
     match read_body(req, Accepts::JsonOrForm)? {
         RequestBody::Json(bytes) => Ok(parse_json::<JsonRefresh>(bytes)?.refresh_token),
         RequestBody::Form(bytes) => {

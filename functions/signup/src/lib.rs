@@ -43,8 +43,12 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
     let RequestBody::Json(bytes) = read_body(req, Accepts::Json)? else { unreachable!("JSON only") };
     let body: SignupRequest = parse_json(bytes)?;
     let email = normalize_email(&body.email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
-    deps.passwords.check_policy(&body.password).map_err(|v| ApiError::invalid_request(format!("password: {v}")))?;
     let name = clean_name(body.name)?;
+    let context = personal_words(&email, name.as_deref());
+    let context: Vec<&str> = context.iter().map(String::as_str).collect();
+    deps.passwords
+        .check_policy(&body.password, &context)
+        .map_err(|v| ApiError::invalid_request(format!("password: {v}")))?;
 
     let now = deps.clock.now();
     let user = User {
@@ -63,6 +67,16 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
     let mut response = shared::http::json_response(StatusCode::CREATED, &body);
     shared::http::no_store(&mut response);
     Ok(response)
+}
+
+/// What a password must not be built on: the email, its local part and the
+/// words in it, and the words of the name (zxcvbn matches whole entries).
+fn personal_words(email: &str, name: Option<&str>) -> Vec<String> {
+    let local = email.split('@').next().unwrap_or_default();
+    let mut words = vec![email.to_string(), local.to_string()];
+    let pieces = local.split(|c: char| !c.is_alphanumeric()).chain(name.unwrap_or_default().split_whitespace());
+    words.extend(pieces.filter(|w| w.chars().count() >= 3).map(str::to_lowercase));
+    words
 }
 
 fn clean_name(name: Option<String>) -> Result<Option<String>, ApiError> {

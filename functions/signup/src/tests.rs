@@ -117,6 +117,21 @@ async fn a_password_under_15_characters_is_refused() {
 }
 
 #[tokio::test]
+async fn a_common_password_of_any_length_is_refused_saying_why() {
+    let (status, code, description) = invalid(json!({"email": ADA_EMAIL, "password": "passwordpassword123"})).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_request"));
+    assert!(description.starts_with("password: password is too easy to guess ("), "{description}");
+}
+
+#[tokio::test]
+async fn a_password_built_on_the_email_is_refused() {
+    let body = json!({"email": "grace.hopper@example.com", "password": "grace.hopper.2024"});
+    let (status, _, description) = invalid(body).await;
+    assert_eq!(status, 400);
+    assert!(description.contains("too easy to guess"), "{description}");
+}
+
+#[tokio::test]
 async fn a_password_over_128_characters_is_refused_not_truncated() {
     let (status, _, description) = invalid(json!({"email": ADA_EMAIL, "password": "p".repeat(129)})).await;
     assert_eq!(status, 400);

@@ -1,0 +1,22 @@
+//! The authorizer on arbitrary event JSON: never a panic, never an allow
+//! without a token signed by the key.
+#![no_main]
+
+use std::sync::{Arc, LazyLock};
+
+use authorizer::{Authorizer, authorize};
+use libfuzzer_sys::fuzz_target;
+use shared::ManualClock;
+use shared::testing::forge::{NOW, RS256};
+
+static DEPS: LazyLock<Authorizer> =
+    LazyLock::new(|| Authorizer { verifier: RS256.verifier.clone(), clock: Arc::new(ManualClock::at(NOW)) });
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(event) = std::str::from_utf8(data) else { return };
+    if let Ok(answer) = authorize(event, &DEPS) {
+        let answer: serde_json::Value = serde_json::from_str(&answer).expect("the answer is JSON");
+        assert_ne!(answer["isAuthorized"], true);
+        assert_ne!(answer["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    }
+});
