@@ -1,9 +1,10 @@
 //! Writes `events/`: API Gateway events for every function, named
 //! `<description>.<expected status>.json`, and `events/jwks.json`.
 //!
-//! The sample tokens in them are signed with a key generated here and never
-//! written anywhere: only its public half (`events/jwks.json`) is kept, so the
-//! tokens verify wherever that JWKS is trusted and nobody can mint more.
+//! The sample access token in them is signed with a key generated here and
+//! never written anywhere: only its public half (`events/jwks.json`) is kept,
+//! so it verifies wherever that JWKS is trusted and nobody can mint more. The
+//! sample refresh token is `shared::samples::REFRESH_TOKEN`, public on purpose.
 //!
 //! Run from the repository root: `cargo run -p local-api --example gen_events`.
 
@@ -186,10 +187,7 @@ fn main() {
     let jwks = json!({"keys": [key.verification_jwk()]});
     let issuer = TokenIssuer::new(&settings, key);
     let access = issuer.issue_access(ADA_ID, ADA_EMAIL, "", ISSUED_AT).unwrap();
-    let session = samples::session();
-    let refresh = issuer
-        .sign_refresh(&issuer.refresh_claims(ADA_ID, &session.family_id, &session.token_id, ISSUED_AT, EXPIRES_AT))
-        .unwrap();
+    let refresh = samples::REFRESH_TOKEN;
     write(events, "jwks.json", &jwks);
 
     let ada_login = json!({"email": ADA_EMAIL, "password": ADA_PASSWORD});

@@ -58,9 +58,8 @@ async fn a_full_session_logs_no_secret() {
         throttle: shared::ThrottleSettings::default(),
         clock: clock.clone(),
     };
-    let refresh =
-        refresh::Refresh { store: store.clone(), issuer, verifier: verifier.clone(), grace: 0, clock: clock.clone() };
-    let logout = logout::Logout { store: store.clone(), verifier: verifier.clone(), clock: clock.clone() };
+    let refresh = refresh::Refresh { store: store.clone(), issuer, grace: 0, clock: clock.clone() };
+    let logout = logout::Logout { store: store.clone(), clock: clock.clone() };
     let me = me::Me { store: store.clone(), verifier, clock };
 
     let mut secrets = vec![password.to_string(), wrong.to_string()];

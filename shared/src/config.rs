@@ -104,12 +104,6 @@ impl TokenSettings {
             leeway: vars.ranged("JWT_LEEWAY_SECONDS", 30, 0, 300)?,
             refresh_grace: vars.ranged("REFRESH_GRACE_SECONDS", 10, 0, 300)?,
         };
-        if settings.audience == settings.issuer {
-            return Err(ConfigError::Invalid {
-                var: "JWT_AUDIENCE",
-                reason: "must differ from JWT_ISSUER: refresh tokens use the issuer as their audience".into(),
-            });
-        }
         Ok(settings)
     }
 }
@@ -265,12 +259,6 @@ mod tests {
             TokenSettings::from_vars(&vars(&[("JWT_ISSUER", "i"), ("JWT_AUDIENCE", "a"), ("JWT_ALGORITHM", "none")]))
                 .unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { var: "JWT_ALGORITHM", .. }));
-    }
-
-    #[test]
-    fn an_audience_equal_to_the_issuer_is_refused() {
-        let err = TokenSettings::from_vars(&vars(&[("JWT_ISSUER", "same"), ("JWT_AUDIENCE", "same")])).unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { var: "JWT_AUDIENCE", .. }));
     }
 
     #[test]

@@ -5,7 +5,8 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::store::{Profile, RefreshRecord};
+use crate::refresh::RefreshToken;
+use crate::store::Profile;
 use crate::tokens::TokenIssuer;
 
 /// RFC 6749 §5.1 token response.
@@ -19,22 +20,21 @@ pub struct TokenPair {
 }
 
 impl TokenPair {
-    /// A fresh access token for the user and the signed form of `refresh`.
-    pub fn issue(issuer: &TokenIssuer, email: &str, refresh: &RefreshRecord, now: i64) -> Result<Self, ApiError> {
+    /// A fresh access token for the user, and `refresh`, which expires at `refresh_expires_at`.
+    pub fn issue(
+        issuer: &TokenIssuer,
+        email: &str,
+        refresh: &RefreshToken,
+        refresh_expires_at: i64,
+        now: i64,
+    ) -> Result<Self, ApiError> {
         let access = issuer.issue_access(&refresh.user_id, email, "", now)?;
-        let claims = issuer.refresh_claims(
-            &refresh.user_id,
-            &refresh.family_id,
-            &refresh.token_id,
-            refresh.issued_at,
-            refresh.expires_at,
-        );
         Ok(Self {
             access_token: access.token,
             token_type: "Bearer",
             expires_in: issuer.access_ttl(),
-            refresh_token: issuer.sign_refresh(&claims)?,
-            refresh_expires_in: u64::try_from(refresh.expires_at - now).unwrap_or(0),
+            refresh_token: refresh.encode(),
+            refresh_expires_in: u64::try_from(refresh_expires_at - now).unwrap_or(0),
         })
     }
 
@@ -42,18 +42,6 @@ impl TokenPair {
         let mut response = crate::http::json_response(status, &self);
         crate::http::no_store(&mut response);
         response
-    }
-}
-
-/// A new refresh token: a new family, or the successor in an existing one.
-pub fn new_refresh(issuer: &TokenIssuer, user_id: &str, family_id: Option<&str>, now: i64) -> RefreshRecord {
-    let new_id = || uuid::Uuid::new_v4().simple().to_string();
-    RefreshRecord {
-        user_id: user_id.to_string(),
-        family_id: family_id.map_or_else(new_id, str::to_string),
-        token_id: new_id(),
-        issued_at: now,
-        expires_at: now.saturating_add(i64::try_from(issuer.refresh_ttl()).unwrap_or(i64::MAX)),
     }
 }
 

@@ -3,7 +3,7 @@
 //! its declared status needs.
 
 use crate::store::{RefreshRecord, Store, StoreError, User};
-use crate::{PasswordError, Passwords};
+use crate::{PasswordError, Passwords, RefreshToken};
 
 pub const ISSUER: &str = "http://127.0.0.1:3000";
 pub const AUDIENCE: &str = "jwt-auth-local";
@@ -11,8 +11,9 @@ pub const ADA_ID: &str = "6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47";
 pub const ADA_EMAIL: &str = "ada@example.com";
 pub const ADA_PASSWORD: &str = "correct horse battery staple";
 pub const ADA_NAME: &str = "Ada Lovelace";
-pub const SESSION_FAMILY: &str = "0b7c1f3a9d2e4c58a6f1e2d3c4b5a697";
-pub const SESSION_TOKEN: &str = "9e8d7c6b5a4f43e2b1c0d9e8f7a6b5c4";
+/// Ada's sample session: a public, well-known refresh token, for samples only.
+pub const REFRESH_TOKEN: &str = "rt1.6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47.0b7c1f3a9d2e4c58a6f1e2d3c4b5a697.\
+                                 9e8d7c6b5a4f43e2b1c0d9e8f7a6b5c4.c2FtcGxlIHJlZnJlc2ggc2VjcmV0LCBwdWJsaWMhISE";
 /// When the sample tokens were issued and when they expire (2100-01-01).
 pub const ISSUED_AT: i64 = 1_795_000_000;
 pub const EXPIRES_AT: i64 = 4_102_444_800;
@@ -25,14 +26,12 @@ pub enum SeedError {
     Password(#[from] PasswordError),
 }
 
+pub fn refresh_token() -> RefreshToken {
+    RefreshToken::parse(REFRESH_TOKEN).expect("the sample refresh token is well-formed")
+}
+
 pub fn session() -> RefreshRecord {
-    RefreshRecord {
-        user_id: ADA_ID.into(),
-        family_id: SESSION_FAMILY.into(),
-        token_id: SESSION_TOKEN.into(),
-        issued_at: ISSUED_AT,
-        expires_at: EXPIRES_AT,
-    }
+    refresh_token().record(ISSUED_AT, (EXPIRES_AT - ISSUED_AT).unsigned_abs())
 }
 
 /// Creates Ada and her session; `EmailTaken` means a previous run already did.

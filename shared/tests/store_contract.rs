@@ -48,17 +48,19 @@ fn user(email: &str) -> User {
 }
 
 fn record(user_id: &str, family_id: &str, issued_at: i64) -> RefreshRecord {
+    let token_id = uuid::Uuid::new_v4().simple().to_string();
     RefreshRecord {
         user_id: user_id.into(),
         family_id: family_id.into(),
-        token_id: uuid::Uuid::new_v4().simple().to_string(),
+        secret_hash: format!("hash-of-{token_id}"),
+        token_id,
         issued_at,
         expires_at: issued_at + 30 * DAY,
     }
 }
 
 fn token_ref(r: &RefreshRecord) -> TokenRef<'_> {
-    TokenRef { user_id: &r.user_id, family_id: &r.family_id, token_id: &r.token_id }
+    TokenRef { user_id: &r.user_id, family_id: &r.family_id, token_id: &r.token_id, secret_hash: &r.secret_hash }
 }
 
 async fn session<S: Store>(store: &S, user_id: &str) -> RefreshRecord {
@@ -162,8 +164,11 @@ async fn an_unknown_or_mismatched_token_is_refused<S: Store>(store: S) {
     assert_eq!(rotate(&store, &unknown, now() + 1).await, Rotation::Refused(Refusal::Unknown));
     let wrong_family = RefreshRecord { family_id: "other".into(), ..a.clone() };
     assert_eq!(rotate(&store, &wrong_family, now() + 1).await, Rotation::Refused(Refusal::Unknown));
-    let wrong_user = RefreshRecord { user_id: "user-2".into(), ..a };
+    let wrong_user = RefreshRecord { user_id: "user-2".into(), ..a.clone() };
     assert_eq!(rotate(&store, &wrong_user, now() + 1).await, Rotation::Refused(Refusal::Unknown));
+    let wrong_secret = RefreshRecord { secret_hash: "hash-of-a-guess".into(), ..a.clone() };
+    assert_eq!(rotate(&store, &wrong_secret, now() + 1).await, Rotation::Refused(Refusal::Unknown));
+    assert!(matches!(rotate(&store, &a, now() + 1).await, Rotation::Rotated(_)), "the control");
 }
 
 async fn revoking_one_family_leaves_the_users_other_sessions_alone<S: Store>(store: S) {

@@ -10,9 +10,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::http::{Accepts, RequestBody, parse_form, parse_json, read_body};
-use shared::responses::new_refresh;
 use shared::store::Store;
-use shared::{ApiError, Clock, Passwords, ThrottleSettings, TokenIssuer, TokenPair, normalize_email};
+use shared::{ApiError, Clock, Passwords, RefreshToken, ThrottleSettings, TokenIssuer, TokenPair, normalize_email};
 
 const WRONG_CREDENTIALS: &str = "the email or password is incorrect";
 
@@ -100,10 +99,11 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
             Err(err) => tracing::warn!(error = %err, "password rehash failed"),
         }
     }
-    let refresh = new_refresh(&deps.issuer, &user.user_id, None, now);
-    deps.store.create_session(&refresh).await?;
+    let refresh = RefreshToken::first(&user.user_id);
+    let record = refresh.record(now, deps.issuer.refresh_ttl());
+    deps.store.create_session(&record).await?;
     tracing::info!(user_id = %user.user_id, "login succeeded");
-    Ok(TokenPair::issue(&deps.issuer, &user.email, &refresh, now)?.into_response(StatusCode::OK))
+    Ok(TokenPair::issue(&deps.issuer, &user.email, &refresh, record.expires_at, now)?.into_response(StatusCode::OK))
 }
 
 #[cfg(test)]

@@ -1,18 +1,19 @@
 //! `POST /logout`: revokes the presented refresh token's session, or every
 //! session of its user. Idempotent (RFC 7009 §2.2): a token that is unknown,
 //! expired or already revoked also gets 204; only a malformed body is 400.
+//! The refresh token is the credential: the store checks its secret, so this
+//! function holds no key at all.
 
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::http::{Accepts, RequestBody, no_content, parse_json, read_body};
-use shared::store::Store;
-use shared::{ApiError, Clock, TokenVerifier};
+use shared::store::{Store, presents};
+use shared::{ApiError, Clock, RefreshToken};
 
 pub struct Logout<S> {
     pub store: S,
-    pub verifier: Arc<TokenVerifier>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -39,16 +40,23 @@ async fn logout<S: Store>(req: &Request, deps: &Logout<S>) -> Result<Response<Bo
     let RequestBody::Json(bytes) = read_body(req, Accepts::Json)? else { unreachable!("JSON only") };
     let body: LogoutRequest = parse_json(bytes)?;
     let now = deps.clock.now();
-    // An expired but genuine token still names the session it belonged to.
-    let Ok(claims) = deps.verifier.verify_refresh_ignoring_expiry(&body.refresh_token, now) else {
-        tracing::info!("logout with an unusable token: nothing to revoke");
+    let Ok(presented) = RefreshToken::parse(&body.refresh_token) else {
+        tracing::info!("logout with something that is not a refresh token: nothing to revoke");
         return Ok(no_content());
     };
+    let hash = presented.secret_hash();
+    let token = presented.reference(&hash);
+    // An expired but genuine token still names the session it belonged to.
+    let genuine = deps.store.refresh_state(token).await?.is_some_and(|state| presents(token, &state));
+    if !genuine {
+        tracing::info!("logout with an unknown refresh token: nothing to revoke");
+        return Ok(no_content());
+    }
     match body.scope {
-        Scope::Local => deps.store.revoke_family(&claims.sub, &claims.fam, now).await?,
+        Scope::Local => deps.store.revoke_family(&presented.user_id, &presented.family_id, now).await?,
         Scope::Global => {
-            let revoked = deps.store.revoke_all(&claims.sub, now).await?;
-            tracing::info!(user_id = %claims.sub, sessions = revoked, "logged out everywhere");
+            let revoked = deps.store.revoke_all(&presented.user_id, now).await?;
+            tracing::info!(user_id = %presented.user_id, sessions = revoked, "logged out everywhere");
         }
     }
     Ok(no_content())

@@ -2,15 +2,13 @@ use std::sync::Arc;
 
 use lambda_http::{Error, run, service_fn};
 use logout::Logout;
-use shared::{KeySettings, StoreSettings, SystemClock, TokenSettings, runtime};
+use shared::{StoreSettings, SystemClock, runtime};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
-    let tokens = TokenSettings::from_env()?;
-    let verifier = Arc::new(runtime::verifier(&tokens, &KeySettings::from_env(), None)?);
     let (_, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
     store.warm_up().await;
-    let deps = Logout { store, verifier, clock: Arc::new(SystemClock) };
+    let deps = Logout { store, clock: Arc::new(SystemClock) };
     run(service_fn(|req| logout::handle(req, &deps))).await
 }

@@ -1,5 +1,7 @@
 //! `POST /refresh`: the refresh-token grant with rotation, a grace interval
 //! for retries, and reuse detection that revokes the session (SPEC §4).
+//! Refresh tokens are opaque (`shared::refresh`): nothing here verifies a
+//! signature; the store checks the token's secret against its hash.
 
 use std::sync::Arc;
 
@@ -7,9 +9,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::http::{Accepts, RequestBody, parse_form, parse_json, read_body};
-use shared::responses::new_refresh;
-use shared::store::{Rotation, Store, TokenRef};
-use shared::{ApiError, Clock, TokenIssuer, TokenPair, TokenVerifier};
+use shared::store::{Rotation, Store};
+use shared::{ApiError, Clock, RefreshToken, TokenIssuer, TokenPair};
 
 const INVALID: &str = "the refresh token is invalid, expired or revoked";
 const REUSED: &str = "the refresh token was already used; the session has been revoked";
@@ -17,7 +18,6 @@ const REUSED: &str = "the refresh token was already used; the session has been r
 pub struct Refresh<S> {
     pub store: S,
     pub issuer: Arc<TokenIssuer>,
-    pub verifier: Arc<TokenVerifier>,
     /// Seconds during which a retried refresh gets the same successor.
     pub grace: u64,
     pub clock: Arc<dyn Clock>,
@@ -56,22 +56,25 @@ pub fn presented_token(req: &Request) -> Result<String, ApiError> {
 }
 
 async fn refresh<S: Store>(req: &Request, deps: &Refresh<S>) -> Result<Response<Body>, ApiError> {
-    let token = presented_token(req)?;
-    let now = deps.clock.now();
-    let claims = deps.verifier.verify_refresh(&token, now).map_err(|err| {
-        tracing::info!(reason = %err, "refresh refused: token rejected");
+    let presented = RefreshToken::parse(&presented_token(req)?).map_err(|_| {
+        tracing::info!("refresh refused: not a refresh token");
         ApiError::InvalidGrant(INVALID)
     })?;
-    let presented = TokenRef { user_id: &claims.sub, family_id: &claims.fam, token_id: &claims.jti };
-    let successor = new_refresh(&deps.issuer, &claims.sub, Some(&claims.fam), now);
+    let now = deps.clock.now();
+    let hash = presented.secret_hash();
+    let successor = presented.next();
+    let record = successor.record(now, deps.issuer.refresh_ttl());
     let (rotation, profile) = tokio::try_join!(
-        deps.store.rotate_refresh(presented, &successor, now, deps.grace),
-        deps.store.profile(&claims.sub),
+        deps.store.rotate_refresh(presented.reference(&hash), &record, now, deps.grace),
+        deps.store.profile(&presented.user_id),
     )?;
-    let next = match rotation {
-        Rotation::Rotated(next) | Rotation::Replayed(next) => next,
+    let (next, next_record) = match rotation {
+        Rotation::Rotated(stored) => (successor, stored),
+        // The same successor as the first time: derived from this token and its stored id.
+        Rotation::Replayed(stored) => (presented.successor(&stored.token_id), stored),
         Rotation::Reused => {
-            tracing::warn!(user_id = %claims.sub, family_id = %claims.fam, "refresh token reused: session revoked");
+            let (user_id, family_id) = (&presented.user_id, &presented.family_id);
+            tracing::warn!(%user_id, %family_id, "refresh token reused: session revoked");
             return Err(ApiError::InvalidGrant(REUSED));
         }
         Rotation::Refused(why) => {
@@ -80,7 +83,8 @@ async fn refresh<S: Store>(req: &Request, deps: &Refresh<S>) -> Result<Response<
         }
     };
     let profile = profile.ok_or(ApiError::InvalidGrant(INVALID))?;
-    Ok(TokenPair::issue(&deps.issuer, &profile.email, &next, now)?.into_response(StatusCode::OK))
+    let pair = TokenPair::issue(&deps.issuer, &profile.email, &next, next_record.expires_at, now)?;
+    Ok(pair.into_response(StatusCode::OK))
 }
 
 #[cfg(test)]

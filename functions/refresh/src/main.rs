@@ -11,9 +11,7 @@ async fn main() -> Result<(), Error> {
     let keys = KeySettings::from_env();
     let (sdk, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
     let (key, ()) = tokio::join!(runtime::signing_key(tokens.algorithm, &keys, &sdk), store.warm_up());
-    let key = key?;
-    let verifier = Arc::new(runtime::verifier(&tokens, &keys, Some(&key))?);
-    let issuer = Arc::new(TokenIssuer::new(&tokens, key));
-    let deps = Refresh { store, issuer, verifier, grace: tokens.refresh_grace, clock: Arc::new(SystemClock) };
+    let issuer = Arc::new(TokenIssuer::new(&tokens, key?));
+    let deps = Refresh { store, issuer, grace: tokens.refresh_grace, clock: Arc::new(SystemClock) };
     run(service_fn(|req| refresh::handle(req, &deps))).await
 }

@@ -10,6 +10,7 @@ use super::*;
 
 struct Fixture<S> {
     refresh: Refresh<S>,
+    verifier: Arc<shared::TokenVerifier>,
     clock: ManualClock,
     user: User,
 }
@@ -18,8 +19,8 @@ async fn fixture<S: Store>(store: S) -> Fixture<S> {
     let (issuer, verifier) = testing::tokens(Algorithm::RS256, None);
     let clock = testing::clock();
     let user = testing::seed_user(&store, &testing::cheap_passwords(), ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
-    let refresh = Refresh { store, issuer, verifier, grace: 10, clock: Arc::new(clock.clone()) };
-    Fixture { refresh, clock, user }
+    let refresh = Refresh { store, issuer, grace: 10, clock: Arc::new(clock.clone()) };
+    Fixture { refresh, verifier, clock, user }
 }
 
 impl<S: Store> Fixture<S> {
@@ -51,7 +52,7 @@ async fn a_refresh_rotates_the_token_and_issues_a_new_access_token<S: Store>(sto
     let next = f.rotate(&first.refresh_token).await;
     assert_ne!(next["refresh_token"], first.refresh_token.as_str());
     assert_ne!(next["access_token"], first.access_token.as_str());
-    let access = f.refresh.verifier.verify_access(next["access_token"].as_str().unwrap(), f.clock.now()).unwrap();
+    let access = f.verifier.verify_access(next["access_token"].as_str().unwrap(), f.clock.now()).unwrap();
     assert_eq!((access.sub.as_str(), access.email.as_str()), (f.user.id.as_str(), ADA_EMAIL));
     assert_eq!(next["refresh_expires_in"], 30 * 86_400);
     let again = f.rotate(next["refresh_token"].as_str().unwrap()).await;
@@ -114,12 +115,18 @@ async fn an_expired_refresh_token_is_invalid_grant<S: Store>(store: S) {
     assert_invalid_grant(&f.post(&pair.refresh_token).await);
 }
 
-async fn a_token_signed_by_another_key_is_invalid_grant<S: Store>(store: S) {
+async fn a_forged_secret_or_a_made_up_token_is_invalid_grant<S: Store>(store: S) {
     let f = fixture(store).await;
-    let (stranger, _) = testing::tokens(Algorithm::RS256, None);
-    let forged = testing::login(&f.refresh.store, &stranger, &f.user, f.clock.now()).await;
-    assert_invalid_grant(&f.post(&forged.refresh_token).await);
+    let pair = f.login().await;
+    let genuine = shared::RefreshToken::parse(&pair.refresh_token).unwrap();
+    // The real user, family and token ids with another secret.
+    let mut forged = pair.refresh_token.rsplit_once('.').unwrap().0.to_string();
+    forged.push_str(".QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE");
+    assert_eq!(assert_invalid_grant(&f.post(&forged).await), INVALID);
+    let stranger = shared::RefreshToken::first(&genuine.user_id).encode();
+    assert_eq!(assert_invalid_grant(&f.post(&stranger).await), INVALID);
     assert_invalid_grant(&f.post("not.a.token").await);
+    f.rotate(&pair.refresh_token).await;
 }
 
 shared::test_with_both_stores!(
@@ -130,7 +137,7 @@ shared::test_with_both_stores!(
     concurrent_refreshes_of_one_token_all_get_the_one_successor,
     an_access_token_sent_as_a_refresh_token_is_invalid_grant,
     an_expired_refresh_token_is_invalid_grant,
-    a_token_signed_by_another_key_is_invalid_grant,
+    a_forged_secret_or_a_made_up_token_is_invalid_grant,
 );
 
 async fn memory() -> Fixture<MemoryStore> {

@@ -6,9 +6,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::http::{Accepts, RequestBody, parse_json, read_body};
-use shared::responses::new_refresh;
 use shared::store::{Store, User};
-use shared::{ApiError, Clock, Passwords, TokenIssuer, TokenPair, UserBody, normalize_email};
+use shared::{ApiError, Clock, Passwords, RefreshToken, TokenIssuer, TokenPair, UserBody, normalize_email};
 
 /// Longest display name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -58,11 +57,12 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
         password_hash: deps.passwords.hash(&body.password).await?,
         created_at: now,
     };
-    let first = new_refresh(&deps.issuer, &user.id, None, now);
-    deps.store.create_user(&user, &first).await?;
+    let refresh = RefreshToken::first(&user.id);
+    let record = refresh.record(now, deps.issuer.refresh_ttl());
+    deps.store.create_user(&user, &record).await?;
     tracing::info!(user_id = %user.id, "account created");
 
-    let tokens = TokenPair::issue(&deps.issuer, &user.email, &first, now)?;
+    let tokens = TokenPair::issue(&deps.issuer, &user.email, &refresh, record.expires_at, now)?;
     let body = SignupResponse { user: UserBody::from(&user.profile()), tokens };
     let mut response = shared::http::json_response(StatusCode::CREATED, &body);
     shared::http::no_store(&mut response);

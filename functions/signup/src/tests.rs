@@ -57,8 +57,10 @@ async fn the_access_token_names_the_new_user<S: Store>(store: S) {
     let claims = verifier.verify_access(body["access_token"].as_str().unwrap(), d.clock.now()).unwrap();
     assert_eq!(claims.sub, body["user"]["id"].as_str().unwrap());
     assert_eq!(claims.email, ADA_EMAIL);
-    let refresh = verifier.verify_refresh(body["refresh_token"].as_str().unwrap(), d.clock.now()).unwrap();
-    assert_eq!(refresh.sub, claims.sub);
+    let refresh = shared::RefreshToken::parse(body["refresh_token"].as_str().unwrap()).unwrap();
+    assert_eq!(refresh.user_id, claims.sub);
+    let hash = refresh.secret_hash();
+    assert!(d.store.refresh_state(refresh.reference(&hash)).await.unwrap().is_some(), "the session is stored");
 }
 
 async fn an_email_already_registered_in_another_case_is_409<S: Store>(store: S) {

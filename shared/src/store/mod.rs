@@ -12,7 +12,7 @@ mod rotation;
 pub mod table;
 
 pub use memory::MemoryStore;
-pub use rotation::{Decision, decide};
+pub use rotation::{Decision, decide, presents};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -61,12 +61,14 @@ pub struct Profile {
     pub created_at: i64,
 }
 
-/// One refresh token as stored: enough to sign it again, never the token itself.
+/// One refresh token as stored: its ids, times and the SHA-256 of its secret,
+/// never the token itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshRecord {
     pub user_id: String,
     pub family_id: String,
     pub token_id: String,
+    pub secret_hash: String,
     pub issued_at: i64,
     pub expires_at: i64,
 }
@@ -88,12 +90,13 @@ pub struct RefreshState {
     pub family_revoked: bool,
 }
 
-/// Identifies a presented refresh token by the claims of its signed JWT.
+/// A presented refresh token: where to find it, and the hash of its secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenRef<'a> {
     pub user_id: &'a str,
     pub family_id: &'a str,
     pub token_id: &'a str,
+    pub secret_hash: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,10 +14,17 @@ pub enum Decision {
     Refuse(Refusal),
 }
 
+/// Whether `presented` is the token `state` describes.
+pub fn presents(presented: TokenRef<'_>, state: &RefreshState) -> bool {
+    state.token.user_id == presented.user_id
+        && state.token.family_id == presented.family_id
+        && crate::refresh::same_hash(&state.token.secret_hash, presented.secret_hash)
+}
+
 pub fn decide(presented: TokenRef<'_>, state: Option<&RefreshState>, now: i64, grace: u64) -> Decision {
     let Some(state) = state else { return Decision::Refuse(Refusal::Unknown) };
-    // The JWT's claims must match the stored item exactly.
-    if state.token.user_id != presented.user_id || state.token.family_id != presented.family_id {
+    // The presented token must be the stored one, secret included.
+    if !presents(presented, state) {
         return Decision::Refuse(Refusal::Unknown);
     }
     if state.family_revoked {
@@ -47,6 +54,7 @@ mod tests {
             user_id: "u".into(),
             family_id: "f".into(),
             token_id: id.into(),
+            secret_hash: format!("hash-of-{id}"),
             issued_at,
             expires_at: issued_at + 1000,
         }
@@ -56,7 +64,7 @@ mod tests {
         RefreshState { token: record("a", 0), status, family_revoked: false }
     }
 
-    const A: TokenRef<'static> = TokenRef { user_id: "u", family_id: "f", token_id: "a" };
+    const A: TokenRef<'static> = TokenRef { user_id: "u", family_id: "f", token_id: "a", secret_hash: "hash-of-a" };
 
     #[test]
     fn an_active_token_is_rotated() {
@@ -84,6 +92,12 @@ mod tests {
     fn a_revoked_family_refuses_even_its_current_token() {
         let s = RefreshState { family_revoked: true, ..state(RefreshStatus::Active) };
         assert_eq!(decide(A, Some(&s), 10, 10), Decision::Refuse(Refusal::Revoked));
+    }
+
+    #[test]
+    fn a_wrong_secret_for_a_real_token_id_is_unknown() {
+        let forged = TokenRef { secret_hash: "hash-of-something-else", ..A };
+        assert_eq!(decide(forged, Some(&state(RefreshStatus::Active)), 10, 10), Decision::Refuse(Refusal::Unknown));
     }
 
     #[test]

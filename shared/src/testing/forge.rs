@@ -40,9 +40,9 @@ impl Kit {
         self.issuer.issue_access("user-1", "ada@example.com", "", NOW).expect("issue").token
     }
 
+    /// An opaque refresh token, which must never pass as an access token.
     pub fn refresh(&self) -> String {
-        let claims = self.issuer.refresh_claims("user-1", "fam-1", "rt-1", NOW, NOW + 30 * 86_400);
-        self.issuer.sign_refresh(&claims).expect("sign")
+        crate::RefreshToken::first("6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47").encode()
     }
 
     /// The claims of a valid access token, as JSON to tamper with.
@@ -185,7 +185,7 @@ pub fn typ_missing() -> NegativeCase {
 
 pub fn refresh_token_as_access_token() -> NegativeCase {
     let k = &*RS256;
-    case("refresh token as access token", k, k.refresh(), TokenError::WrongType)
+    case("refresh token as access token", k, k.refresh(), TokenError::Malformed)
 }
 
 pub fn expired_beyond_the_leeway() -> NegativeCase {

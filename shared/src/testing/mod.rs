@@ -10,7 +10,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::Value;
 
-use crate::store::{RefreshRecord, Store, User};
+use crate::store::{Store, User};
 use crate::{
     Algorithm, KeySettings, ManualClock, PasswordSettings, Passwords, SigningKey, TokenIssuer, TokenSettings,
     TokenVerifier, VerificationKeys,
@@ -60,13 +60,7 @@ pub async fn seed_user<S: Store>(store: &S, passwords: &Passwords, email: &str, 
         password_hash: passwords.hash(password).await.expect("hash"),
         created_at: now,
     };
-    let first = RefreshRecord {
-        user_id: user.id.clone(),
-        family_id: uuid::Uuid::new_v4().simple().to_string(),
-        token_id: uuid::Uuid::new_v4().simple().to_string(),
-        issued_at: now,
-        expires_at: now + 86_400,
-    };
+    let first = crate::RefreshToken::first(&user.id).record(now, 86_400);
     store.create_user(&user, &first).await.expect("seed user");
     user
 }
@@ -148,9 +142,10 @@ pub async fn unreachable_store() -> crate::store::dynamo::DynamoStore {
 
 /// Opens a session for `user`, as login would, and returns its tokens.
 pub async fn login<S: Store>(store: &S, issuer: &TokenIssuer, user: &User, now: i64) -> crate::TokenPair {
-    let refresh = crate::responses::new_refresh(issuer, &user.id, None, now);
-    store.create_session(&refresh).await.expect("create session");
-    crate::TokenPair::issue(issuer, &user.email, &refresh, now).expect("issue tokens")
+    let refresh = crate::RefreshToken::first(&user.id);
+    let record = refresh.record(now, issuer.refresh_ttl());
+    store.create_session(&record).await.expect("create session");
+    crate::TokenPair::issue(issuer, &user.email, &refresh, record.expires_at, now).expect("issue tokens")
 }
 
 /// One file of `events/<function>/`, named `<description>.<expected>.json`.

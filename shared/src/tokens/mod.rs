@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, Header};
 
-use crate::claims::{ACCESS_TOKEN_TYP, AccessClaims, REFRESH_TOKEN_TYP, RefreshClaims, TokenClaims};
+use crate::claims::{ACCESS_TOKEN_TYP, AccessClaims};
 use crate::config::TokenSettings;
 use crate::keys::{SigningKey, VerificationKeys};
 
@@ -104,19 +104,6 @@ impl TokenVerifier {
     }
 
     pub fn verify_access(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
-        self.verify(token, now, true)
-    }
-
-    pub fn verify_refresh(&self, token: &str, now: i64) -> Result<RefreshClaims, TokenError> {
-        self.verify(token, now, true)
-    }
-
-    /// For revocation: a genuine refresh token may still name its family after expiry.
-    pub fn verify_refresh_ignoring_expiry(&self, token: &str, now: i64) -> Result<RefreshClaims, TokenError> {
-        self.verify(token, now, false)
-    }
-
-    fn verify<C: TokenClaims>(&self, token: &str, now: i64, check_expiry: bool) -> Result<C, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);
         }
@@ -136,7 +123,7 @@ impl TokenVerifier {
         if header.crit.is_some() {
             return Err(TokenError::Malformed);
         }
-        if header.typ.as_deref() != Some(C::TYP) {
+        if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
             return Err(TokenError::WrongType);
         }
         let kid = header.kid.as_deref().ok_or(TokenError::MissingKeyId)?;
@@ -150,27 +137,21 @@ impl TokenVerifier {
             }
             Err(_) => return Err(TokenError::Signature),
         }
-        let claims: C = decode_part(payload, TokenError::Claims)?;
-        if claims.iss() != self.issuer {
+        let claims: AccessClaims = decode_part(payload, TokenError::Claims)?;
+        if claims.iss != self.issuer {
             return Err(TokenError::Issuer);
         }
-        let audience = if C::AUDIENCE_IS_ISSUER { &self.issuer } else { &self.audience };
-        if claims.aud() != audience {
+        if claims.aud != self.audience {
             return Err(TokenError::Audience);
         }
-        self.check_times(&claims, now, check_expiry)?;
-        Ok(claims)
-    }
-
-    fn check_times<C: TokenClaims>(&self, claims: &C, now: i64, check_expiry: bool) -> Result<(), TokenError> {
         let now = u64::try_from(now).unwrap_or(0);
-        if check_expiry && now >= claims.exp().saturating_add(self.leeway) {
+        if now >= claims.exp.saturating_add(self.leeway) {
             return Err(TokenError::Expired);
         }
-        if claims.nbf() > now.saturating_add(self.leeway) || claims.iat() > now.saturating_add(self.leeway) {
+        if claims.nbf > now.saturating_add(self.leeway) || claims.iat > now.saturating_add(self.leeway) {
             return Err(TokenError::NotYetValid);
         }
-        Ok(())
+        Ok(claims)
     }
 }
 
@@ -181,28 +162,23 @@ pub struct IssuedAccess {
     pub claims: AccessClaims,
 }
 
-/// Signs new tokens with the one current signing key.
+/// Signs new access tokens with the one current signing key.
 pub struct TokenIssuer {
     key: SigningKey,
     issuer: String,
     audience: String,
     access_ttl: u64,
     refresh_ttl: u64,
-    access_header: Header,
-    refresh_header: Header,
+    header: Header,
 }
 
 impl TokenIssuer {
     pub fn new(settings: &TokenSettings, key: SigningKey) -> Self {
-        let header = |typ: &str| {
-            let mut h = Header::new(key.algorithm());
-            h.typ = Some(typ.to_string());
-            h.kid = Some(key.kid().to_string());
-            h
-        };
+        let mut header = Header::new(key.algorithm());
+        header.typ = Some(ACCESS_TOKEN_TYP.to_string());
+        header.kid = Some(key.kid().to_string());
         Self {
-            access_header: header(ACCESS_TOKEN_TYP),
-            refresh_header: header(REFRESH_TOKEN_TYP),
+            header,
             key,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
@@ -237,39 +213,9 @@ impl TokenIssuer {
             email: email.to_string(),
             scope: scope.to_string(),
         };
-        let token = jsonwebtoken::encode(&self.access_header, &claims, self.key.encoding_key())
-            .map_err(|_| TokenError::Signing)?;
+        let token =
+            jsonwebtoken::encode(&self.header, &claims, self.key.encoding_key()).map_err(|_| TokenError::Signing)?;
         Ok(IssuedAccess { token, claims })
-    }
-
-    /// The claims of a refresh token; `issued_at` and `expires_at` are the
-    /// stored ones, so re-signing a stored token reproduces it exactly.
-    pub fn refresh_claims(
-        &self,
-        user_id: &str,
-        family_id: &str,
-        token_id: &str,
-        issued_at: i64,
-        expires_at: i64,
-    ) -> RefreshClaims {
-        let iat = u64::try_from(issued_at).unwrap_or(0);
-        RefreshClaims {
-            iss: self.issuer.clone(),
-            aud: self.issuer.clone(),
-            sub: user_id.to_string(),
-            iat,
-            nbf: iat,
-            exp: u64::try_from(expires_at).unwrap_or(0),
-            jti: token_id.to_string(),
-            fam: family_id.to_string(),
-        }
-    }
-
-    /// Signing is deterministic for all three algorithms, so signing the same
-    /// claims again yields the same token: a retried refresh can be answered
-    /// with its successor although only the successor's id is stored.
-    pub fn sign_refresh(&self, claims: &RefreshClaims) -> Result<String, TokenError> {
-        jsonwebtoken::encode(&self.refresh_header, claims, self.key.encoding_key()).map_err(|_| TokenError::Signing)
     }
 }
 

@@ -26,17 +26,15 @@ fn rs256_access_tokens_verify() {
 }
 
 #[test]
-fn eddsa_access_and_refresh_tokens_verify() {
+fn eddsa_access_tokens_verify() {
     let k = Kit::new(Algorithm::EdDSA);
     assert_eq!(k.verifier.verify_access(&k.access(), NOW).unwrap().sub, "user-1");
-    assert_eq!(k.verifier.verify_refresh(&k.refresh(), NOW).unwrap().fam, "fam-1");
 }
 
 #[test]
-fn hs256_access_and_refresh_tokens_verify() {
+fn hs256_access_tokens_verify() {
     let k = Kit::new(Algorithm::HS256);
     assert_eq!(k.verifier.verify_access(&k.access(), NOW).unwrap().email, "ada@example.com");
-    assert_eq!(k.verifier.verify_refresh(&k.refresh(), NOW).unwrap().jti, "rt-1");
 }
 
 #[test]
@@ -49,14 +47,6 @@ fn access_tokens_carry_the_spec_header_and_claims() {
     let c = issued.claims;
     assert_eq!((c.iat, c.nbf, c.exp), (NOW as u64, NOW as u64, NOW as u64 + 900));
     assert_eq!(c.jti.len(), 32);
-}
-
-#[test]
-fn signing_the_same_refresh_claims_twice_gives_the_same_token() {
-    for alg in [Algorithm::RS256, Algorithm::EdDSA, Algorithm::HS256] {
-        let k = Kit::new(alg);
-        assert_eq!(k.refresh(), k.refresh(), "{alg:?}");
-    }
 }
 
 #[test]
@@ -87,14 +77,6 @@ fn after_rotation_old_tokens_verify_and_new_ones_use_the_new_key() {
 }
 
 #[test]
-fn an_expired_refresh_token_can_still_name_its_family_for_logout() {
-    let k = &*forge::RS256;
-    let later = NOW + 31 * 86_400;
-    assert_eq!(k.verifier.verify_refresh(&k.refresh(), later), Err(TokenError::Expired));
-    assert_eq!(k.verifier.verify_refresh_ignoring_expiry(&k.refresh(), later).unwrap().fam, "fam-1");
-}
-
-#[test]
 fn hs256_with_the_right_secret_is_the_control_for_the_hmac_cases() {
     let (verifier, token) = forge::hs256_with_the_right_secret();
     assert!(verifier.verify_access(&token, NOW).is_ok());
@@ -103,42 +85,6 @@ fn hs256_with_the_right_secret_is_the_control_for_the_hmac_cases() {
 #[test]
 fn the_negative_case_list_is_complete() {
     assert_eq!(forge::negative_cases().len(), 39);
-}
-
-// --- refresh-token verification ----------------------------------------------
-
-#[test]
-fn a_verifier_that_checks_the_audience_but_not_typ_refuses_refresh_tokens() {
-    // API Gateway's built-in JWT authorizer, pointed at our JWKS, behaves so.
-    let k = &*forge::RS256;
-    let jwk = k.issuer.signing_key().verification_jwk();
-    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
-    let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
-    validation.set_audience(&[crate::testing::AUDIENCE]);
-    validation.validate_exp = false;
-    assert!(jsonwebtoken::decode::<Value>(k.access(), &key, &validation).is_ok(), "the control");
-    let refused = jsonwebtoken::decode::<Value>(k.refresh(), &key, &validation).unwrap_err();
-    assert_eq!(*refused.kind(), jsonwebtoken::errors::ErrorKind::InvalidAudience);
-}
-
-#[test]
-fn refresh_claims_name_the_issuer_as_their_audience() {
-    let k = &*forge::RS256;
-    let claims = k.verifier.verify_refresh(&k.refresh(), NOW).unwrap();
-    assert_eq!(claims.aud, crate::testing::ISSUER);
-}
-
-#[test]
-fn an_access_token_is_rejected_as_a_refresh_token() {
-    let k = &*forge::RS256;
-    assert_eq!(k.verifier.verify_refresh(&k.access(), NOW), Err(TokenError::WrongType));
-}
-
-#[test]
-fn access_claims_relabelled_as_a_refresh_token_do_not_parse() {
-    let k = &*forge::RS256;
-    let token = k.sign_raw(&k.header(Some("rt+jwt")), k.claims().to_string().as_bytes());
-    assert_eq!(k.verifier.verify_refresh(&token, NOW), Err(TokenError::Claims));
 }
 
 // --- negative cases: each must be refused for its own reason -----------------

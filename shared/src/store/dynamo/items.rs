@@ -84,6 +84,7 @@ pub fn successor_from(item: &Item, user_id: &str, family_id: &str) -> Result<Opt
         user_id: user_id.to_string(),
         family_id: family_id.to_string(),
         token_id: get_s(item, "successor_id")?,
+        secret_hash: get_s(item, "successor_secret_hash")?,
         issued_at: get_n(item, "successor_issued_at")?,
         expires_at: get_n(item, "successor_expires_at")?,
     };

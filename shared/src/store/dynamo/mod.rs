@@ -168,11 +168,13 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(user_pk(presented.user_id), token_sk(presented.token_id))))
             .update_expression(
-                "SET rotated_at = :now, successor_id = :sid, successor_issued_at = :sia, successor_expires_at = :sea",
+                "SET rotated_at = :now, successor_id = :sid, successor_secret_hash = :ssh, \
+                 successor_issued_at = :sia, successor_expires_at = :sea",
             )
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(rotated_at)")
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":sid", s(&successor.token_id))
+            .expression_attribute_values(":ssh", s(&successor.secret_hash))
             .expression_attribute_values(":sia", n(successor.issued_at))
             .expression_attribute_values(":sea", n(successor.expires_at))
             .build()
@@ -279,6 +281,7 @@ fn session_items(first: &RefreshRecord) -> (Item, Item) {
 fn token_item(record: &RefreshRecord) -> Item {
     let mut item = key(user_pk(&record.user_id), token_sk(&record.token_id));
     item.insert("family_id".into(), s(&record.family_id));
+    item.insert("secret_hash".into(), s(&record.secret_hash));
     item.insert("issued_at".into(), n(record.issued_at));
     item.insert("expires_at".into(), n(record.expires_at));
     item.insert(super::table::TTL_ATTRIBUTE.into(), n(record.expires_at));
@@ -362,6 +365,7 @@ impl Store for DynamoStore {
             user_id: token.user_id.to_string(),
             family_id: get_s(&item, "family_id")?,
             token_id: token.token_id.to_string(),
+            secret_hash: get_s(&item, "secret_hash")?,
             issued_at: get_n(&item, "issued_at")?,
             expires_at: get_n(&item, "expires_at")?,
         };
