@@ -47,6 +47,7 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// `material` is a PKCS#8 PEM for RS256 and EdDSA, a base64url secret for HS256.
     pub fn from_material(algorithm: Algorithm, material: &str) -> Result<Self, KeyError> {
+        crate::tokens::install_crypto_provider();
         let invalid = |reason: String| KeyError::InvalidSigningKey { algorithm, reason };
         let material = material.trim();
         let encoding = match algorithm {
@@ -144,6 +145,7 @@ pub struct VerificationKeys {
 
 impl VerificationKeys {
     pub fn empty(algorithm: Algorithm) -> Self {
+        crate::tokens::install_crypto_provider();
         Self { algorithm, keys: Vec::new(), published: JwkSet { keys: Vec::new() } }
     }
 

@@ -15,6 +15,10 @@ use crate::claims::{ACCESS_TOKEN_TYP, AccessClaims};
 use crate::config::TokenSettings;
 use crate::keys::{SigningKey, VerificationKeys};
 
+mod provider;
+
+pub(crate) use provider::install as install_crypto_provider;
+
 /// Tokens longer than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
@@ -90,6 +94,7 @@ pub struct TokenVerifier {
 
 impl TokenVerifier {
     pub fn new(settings: &TokenSettings, keys: VerificationKeys) -> Self {
+        provider::install();
         Self {
             alg_name: algorithm_name(keys.algorithm()),
             keys,
@@ -174,6 +179,7 @@ pub struct TokenIssuer {
 
 impl TokenIssuer {
     pub fn new(settings: &TokenSettings, key: SigningKey) -> Self {
+        provider::install();
         let mut header = Header::new(key.algorithm());
         header.typ = Some(ACCESS_TOKEN_TYP.to_string());
         header.kid = Some(key.kid().to_string());
