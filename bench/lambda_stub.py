@@ -19,6 +19,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PREFIX = "/2018-06-01/runtime"
 
 
+class QuietServer(ThreadingHTTPServer):
+    # The function is killed mid-poll at the end of every run; its reset
+    # connection is expected, not an error to print.
+    def handle_error(self, request, client_address):
+        pass
+
+
 class Invocation:
     def __init__(self, payload: bytes):
         self.id = str(uuid.uuid4())
@@ -88,7 +95,7 @@ class Stub:
                 self.wfile.write(body)
 
         self.init_error = None
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -1,10 +1,15 @@
 //! Password policy and argon2id hashing (PHC strings), always off the async thread.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+mod memory;
+
+use std::sync::Arc;
+
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::config::PasswordSettings;
+use memory::BlockPool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -40,6 +45,7 @@ pub struct Verification {
 pub struct Passwords {
     settings: PasswordSettings,
     argon: Argon2<'static>,
+    memory: Arc<BlockPool>,
     /// A well-formed hash with the current parameters that no password matches:
     /// verifying against it costs what a real verification costs.
     decoy: String,
@@ -65,7 +71,10 @@ impl Passwords {
             "$argon2id$v=19$m={},t={},p={}$ZGVjb3lzYWx0ZGVjb3lzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             settings.memory_kib, settings.iterations, settings.parallelism
         );
-        Ok(Self { settings, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params), decoy })
+        // One buffer per core at most: more concurrent hashes than cores only queue.
+        let keep = std::thread::available_parallelism().map_or(1, usize::from);
+        let memory = Arc::new(BlockPool::new(params.block_count(), keep));
+        Ok(Self { settings, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params), memory, decoy })
     }
 
     pub fn settings(&self) -> &PasswordSettings {
@@ -85,6 +94,10 @@ impl Passwords {
         if chars > self.settings.max_chars {
             return Err(PolicyViolation::TooLong(self.settings.max_chars));
         }
+        if self.settings.min_strength == 0 {
+            // Every score passes; skip zxcvbn and the 8 MB of dictionaries it loads.
+            return Ok(());
+        }
         let estimate = zxcvbn::zxcvbn(&password, context);
         if u8::from(estimate.score()) < self.settings.min_strength {
             let why = estimate.feedback().and_then(|f| f.warning()).map_or_else(
@@ -97,14 +110,11 @@ impl Passwords {
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
-        let argon = self.argon.clone();
+        let (argon, memory) = (self.argon.clone(), self.memory.clone());
         let password = normalize(password);
-        tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-            argon.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| PasswordError::Hashing)
-        })
-        .await
-        .map_err(|_| PasswordError::Task)?
+        tokio::task::spawn_blocking(move || hash_with(&argon, &memory, password.as_bytes()))
+            .await
+            .map_err(|_| PasswordError::Task)?
     }
 
     /// Verifies against `stored`, or against the decoy when there is no user,
@@ -113,14 +123,11 @@ impl Passwords {
         let is_real = stored.is_some();
         let phc = stored.unwrap_or(&self.decoy).to_string();
         let needs_rehash = is_real && self.needs_rehash(&phc);
-        let argon = self.argon.clone();
+        let memory = self.memory.clone();
         let password = normalize(password);
-        let matched = tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
-            Ok(parsed) => argon.verify_password(password.as_bytes(), &parsed).is_ok(),
-            Err(_) => false,
-        })
-        .await
-        .map_err(|_| PasswordError::Task)?;
+        let matched = tokio::task::spawn_blocking(move || verify_with(&memory, password.as_bytes(), &phc))
+            .await
+            .map_err(|_| PasswordError::Task)?;
         Ok(Verification { matches: matched && is_real, needs_rehash })
     }
 
@@ -135,6 +142,48 @@ impl Passwords {
             || params.t_cost() != self.settings.iterations
             || params.p_cost() != self.settings.parallelism
     }
+}
+
+/// What `argon2`'s `PasswordHasher` does, with working memory from the pool.
+fn hash_with(argon: &Argon2<'_>, memory: &BlockPool, password: &[u8]) -> Result<String, PasswordError> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|_| PasswordError::Hashing)?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    memory
+        .with(argon.params().block_count(), |blocks| {
+            argon.hash_password_into_with_memory(password, salt_bytes, &mut out, blocks)
+        })
+        .map_err(|_| PasswordError::Hashing)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon.params()).map_err(|_| PasswordError::Hashing)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|_| PasswordError::Hashing)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// What `argon2`'s `PasswordVerifier` does: the stored string's own algorithm,
+/// version and cost; a constant-time comparison. Anything malformed fails closed.
+fn verify_with(memory: &BlockPool, password: &[u8], phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else { return false };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else { return false };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else { return false };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let argon = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let hashed = memory.with(argon.params().block_count(), |blocks| {
+        argon.hash_password_into_with_memory(password, salt_bytes, &mut out, blocks)
+    });
+    hashed.is_ok() && Output::new(&out).is_ok_and(|actual| actual == expected)
 }
 
 #[cfg(test)]
@@ -155,6 +204,26 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"));
         assert!(p.verify(GOOD, Some(&phc)).await.unwrap().matches);
         assert!(!p.verify("correct horse battery stapler", Some(&phc)).await.unwrap().matches);
+    }
+
+    #[tokio::test]
+    async fn hashes_agree_with_the_argon2_crates_own_hasher_and_verifier() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let p = Passwords::new(cheap()).unwrap();
+        let ours = p.hash(GOOD).await.unwrap();
+        assert!(p.argon.verify_password(GOOD.as_bytes(), &PasswordHash::new(&ours).unwrap()).is_ok());
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let theirs = p.argon.hash_password(GOOD.as_bytes(), &salt).unwrap().to_string();
+        assert!(p.verify(GOOD, Some(&theirs)).await.unwrap().matches);
+        assert!(!p.verify("wrong horse battery staple", Some(&theirs)).await.unwrap().matches);
+    }
+
+    #[tokio::test]
+    async fn a_hash_stored_with_a_higher_cost_still_verifies() {
+        let costly = Passwords::new(PasswordSettings { memory_kib: 16 * 1024, ..cheap() }).unwrap();
+        let phc = costly.hash(GOOD).await.unwrap();
+        let p = Passwords::new(cheap()).unwrap();
+        assert_eq!(p.verify(GOOD, Some(&phc)).await.unwrap(), Verification { matches: true, needs_rehash: true });
     }
 
     #[tokio::test]

@@ -8,7 +8,9 @@ mod items;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 
@@ -105,15 +107,20 @@ impl DynamoStore {
         &self.table
     }
 
-    /// Opens the connection (DNS, TCP, TLS) during init so the first event
-    /// does not pay for it. Failures are logged, not fatal: the first real
-    /// call retries and answers 503 if DynamoDB is still unreachable.
+    /// Opens connections (DNS, TCP, TLS) during init so the first event does
+    /// not pay for them: as many as a handler's concurrent calls (refresh makes
+    /// three), since each HTTP/1.1 call holds its own. Failures are logged, not
+    /// fatal: the first real call retries and answers 503 if DynamoDB is still unreachable.
     pub async fn warm_up(&self) {
-        let result =
-            self.client.get_item().table_name(&self.table).set_key(Some(key("WARMUP".into(), "WARMUP"))).send().await;
-        if let Err(err) = result {
+        let (a, b, c) = tokio::join!(self.ping(), self.ping(), self.ping());
+        if let Err(err) = a.and(b).and(c) {
             unavailable("warm_up", &err);
         }
+    }
+
+    async fn ping(&self) -> Result<(), SdkError<GetItemError, HttpResponse>> {
+        let ping = self.client.get_item().table_name(&self.table).set_key(Some(key("WARMUP".into(), "WARMUP")));
+        ping.send().await.map(drop)
     }
 
     async fn get(&self, operation: &'static str, item_key: Item) -> Result<Option<Item>, StoreError> {
