@@ -175,6 +175,10 @@ if throughput:
       f"{throughput['rust']['login']['rps'] / throughput['python']['login']['rps']:.2f} × (both are bound by argon2id).\n")
     targets.append(("`GET /me` throughput against FastAPI + PyJWT", "≥ 10 ×", f"{ratio:.1f} ×", ratio >= 10))
 
+if cold:
+    import cost  # bench/cost.py, beside this script
+    w(cost.section(cold))
+
 static = pathlib.Path("bench/opt-level.md")
 if static.exists():
     w(static.read_text())

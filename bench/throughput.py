@@ -61,8 +61,8 @@ def wrk(url, connections, script=None, headers=()):
         raise RuntimeError(f"{url}: {non_2xx.group(1)} failed responses\n{output}")
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50_ms": to_ms(re.search(r"50%\s+(\S+)", output).group(1)),
-        "p99_ms": to_ms(re.search(r"99%\s+(\S+)", output).group(1)),
+        "p50_ms": to_ms(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1)),
+        "p99_ms": to_ms(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1)),
     }
 
 

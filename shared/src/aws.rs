@@ -14,9 +14,9 @@ const AMAZON_ROOTS: &[u8] = include_bytes!("../certs/amazon-trust-services.pem")
 
 /// Short explicit timeouts, so a dead endpoint costs seconds rather than the
 /// Lambda's whole timeout, and the SDK's standard retries for throttling and
-/// transient errors. `local` is for DynamoDB Local: it accepts any
-/// credentials and region, so none are asked of the developer.
-pub async fn sdk_config(local: bool) -> SdkConfig {
+/// transient errors. `endpoint` is a custom one such as DynamoDB Local's: it
+/// accepts any credentials and region, so none are asked of the developer.
+pub async fn sdk_config(endpoint: Option<&str>) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
         .operation_attempt_timeout(Duration::from_millis(1500))
@@ -25,14 +25,22 @@ pub async fn sdk_config(local: bool) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(3));
-    if !local {
-        let client = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-            .tls_context(amazon_roots_only())
-            .build_https();
-        loader = loader.http_client(client);
+    match endpoint {
+        None => {
+            let client = aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                .tls_context(amazon_roots_only())
+                .build_https();
+            loader = loader.http_client(client);
+        }
+        // Plain HTTP needs no trust store at all.
+        Some(url) if url.starts_with("http://") => {
+            loader = loader.http_client(aws_smithy_http_client::Builder::new().build_http());
+        }
+        // A custom HTTPS endpoint keeps the SDK's default client and the system roots.
+        Some(_) => {}
     }
-    if local {
+    if endpoint.is_some() {
         if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
             loader = loader
                 .credentials_provider(aws_credential_types::Credentials::new("local", "local", None, None, "local"));
@@ -47,8 +55,7 @@ pub async fn sdk_config(local: bool) -> SdkConfig {
 /// AWS endpoints are checked against the Amazon roots built into the binary
 /// instead of the system store: loading the system store reads and parses
 /// every root certificate on disk during each cold start (4–5 ms here), for
-/// endpoints that only ever present Amazon-issued chains. A custom endpoint
-/// (DynamoDB Local, a proxy) keeps the SDK's default client and system roots.
+/// endpoints that only ever present Amazon-issued chains.
 fn amazon_roots_only() -> TlsContext {
     let trust = TrustStore::empty().with_pem_certificate(AMAZON_ROOTS);
     TlsContext::builder().with_trust_store(trust).build().expect("a trust store of PEM roots always builds")

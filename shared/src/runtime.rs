@@ -91,7 +91,7 @@ pub fn verifier(
 pub async fn dynamo_store(
     settings: crate::StoreSettings,
 ) -> (aws_config::SdkConfig, crate::store::dynamo::DynamoStore) {
-    let sdk = crate::aws::sdk_config(settings.endpoint.is_some()).await;
+    let sdk = crate::aws::sdk_config(settings.endpoint.as_deref()).await;
     let client = crate::store::dynamo::client(&sdk, settings.endpoint.as_deref());
     (sdk, crate::store::dynamo::DynamoStore::new(client, settings.table_name))
 }

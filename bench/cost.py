@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The monthly AWS bill of a given traffic, worked from the durations that
+bench/cold_start.py measured and public us-east-1 prices (arm64 Lambda,
+HTTP API, DynamoDB on demand).
+
+usage: cost.py COLD_START.json   prints a Markdown section
+
+Durations: each function's measured warm event (one full x86 core, DynamoDB
+Local on loopback) divided by the CPU share Lambda gives its memory size
+(1,769 MB = one vCPU), rounded up to the millisecond Lambda bills. Scaling
+the whole duration, waiting included, overstates it: an upper bound.
+"""
+import json
+import math
+import pathlib
+import re
+import sys
+
+PRICES = {  # us-east-1, published on aws.amazon.com/{lambda,api-gateway,dynamodb}/pricing
+    "lambda_request": 0.20 / 1e6,
+    "lambda_gb_second_arm64": 0.0000133334,
+    "http_api_request": 1.00 / 1e6,
+    "dynamodb_write_unit": 0.625 / 1e6,
+    "dynamodb_read_unit": 0.125 / 1e6,
+}
+VCPU_MB = 1769
+
+# A month of an app with 100,000 monthly active users: every figure is per month.
+# The authorizer runs once per token per cache TTL (AuthorizerCacheTtl, 300 s),
+# not once per request: assume one run per 5 protected requests.
+TRAFFIC = [
+    # route, function, requests, DynamoDB (read units, write units) per request
+    ("POST /signup", "signup", 10_000, (0, 8)),         # one transaction of 4 items
+    ("POST /login", "login", 300_000, (2, 4)),          # 2 consistent reads, a 2-item transaction
+    ("POST /refresh", "refresh", 3_000_000, (3, 6)),    # 3 consistent reads, a 3-item transaction
+    ("POST /logout", "logout", 200_000, (2, 1)),        # 2 reads, one update
+    ("GET /me", "me", 10_000_000, (1, 0)),              # one consistent read
+    ("authorizer (cached 300 s)", "authorizer", 2_000_000, (0, 0)),
+]
+
+
+def memory_sizes():
+    """MemorySize per function from template.yaml (Globals for the rest)."""
+    sizes, current, default = {}, None, 128
+    for line in pathlib.Path("template.yaml").read_text().splitlines():
+        resource = re.match(r"^  (\w+)Function:\s*$", line)
+        if resource:
+            current = resource.group(1).lower()
+        memory = re.match(r"^\s+MemorySize:\s*(\d+)", line)
+        if memory:
+            if current is None:
+                default = int(memory.group(1))
+            else:
+                sizes[current] = int(memory.group(1))
+    return sizes, default
+
+
+def section(cold):
+    sizes, default = memory_sizes()
+    rows, total = [], {"lambda": 0.0, "api": 0.0, "dynamodb": 0.0}
+    for route, function, requests, (reads, writes) in TRAFFIC:
+        memory = sizes.get(function, default)
+        measured = cold["rust"][function]["warm_event_ms"] or cold["rust"][function]["first_event_ms"]
+        billed_ms = math.ceil(measured / min(1.0, memory / VCPU_MB))
+        lam = requests * (PRICES["lambda_request"] + billed_ms / 1000 * memory / 1024 * PRICES["lambda_gb_second_arm64"])
+        api = 0 if function == "authorizer" else requests * PRICES["http_api_request"]
+        ddb = requests * (reads * PRICES["dynamodb_read_unit"] + writes * PRICES["dynamodb_write_unit"])
+        total["lambda"] += lam
+        total["api"] += api
+        total["dynamodb"] += ddb
+        rows.append(f"| {route} | {requests:,} | {memory} MB | {measured:.2f} ms | {billed_ms} ms | ${lam:,.2f} | ${api:,.2f} | ${ddb:,.2f} |")
+    out = ["## Monthly cost of a given traffic\n",
+           "`bench/cost.py`, from this run's warm-event durations (section 2) and public us-east-1 prices: arm64 "
+           "Lambda $0.20 per million requests and $0.0000133334 per GB-second, HTTP API $1.00 per million requests, "
+           "DynamoDB on demand $0.625 per million write units and $0.125 per million read units (transactions "
+           "count two units per item). Billed duration: the measured duration (one full core) divided by the CPU "
+           "share of the function's memory (1,769 MB = one vCPU), rounded up to the millisecond; scaling the "
+           "waiting on DynamoDB too makes it an upper bound. Traffic: an app with 100,000 monthly active users; "
+           "the authorizer runs once per token per cache TTL, taken as one run per five protected requests. "
+           "Storage (about 1 KB per user and per live session), logs and data transfer are left out.\n",
+           "| route | requests / month | memory | measured | billed | Lambda | HTTP API | DynamoDB |",
+           "|---|---|---|---|---|---|---|---|"]
+    out += rows
+    grand = sum(total.values())
+    out.append(f"| **total** | | | | | **${total['lambda']:,.2f}** | **${total['api']:,.2f}** | **${total['dynamodb']:,.2f}** |")
+    out.append(f"\nAbout **${grand:,.2f} a month** for this traffic; the API Gateway request charge is "
+               f"{total['api'] / grand:.0%} of it.\n")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(section(json.loads(pathlib.Path(sys.argv[1]).read_text())))
