@@ -179,9 +179,10 @@ if cold:
     import cost  # bench/cost.py, beside this script
     w(cost.section(cold))
 
-static = pathlib.Path("bench/opt-level.md")
-if static.exists():
-    w(static.read_text())
+# Written by their own, longer runs: scripts/bench-opt-level and scripts/fuzz.
+for static in [pathlib.Path("bench/opt-level.md"), pathlib.Path("bench/fuzz.md")]:
+    if static.exists():
+        w(static.read_text())
 
 w("## SPEC §9 targets\n")
 w("| what | target | measured | met |")
