@@ -5,10 +5,11 @@ HTTP API, DynamoDB on demand).
 
 usage: cost.py COLD_START.json   prints a Markdown section
 
-Durations: each function's measured warm event (one full x86 core, DynamoDB
-Local on loopback) divided by the CPU share Lambda gives its memory size
-(1,769 MB = one vCPU), rounded up to the millisecond Lambda bills. Scaling
-the whole duration, waiting included, overstates it: an upper bound.
+Durations: each function's measured first event, its main success path right
+after a cold start (one full x86 core, DynamoDB Local on loopback), divided by
+the CPU share Lambda gives its memory size (1,769 MB = one vCPU), rounded up
+to the millisecond Lambda bills. First-event costs and the waiting on
+DynamoDB are scaled too, so this is an upper bound.
 """
 import json
 import math
@@ -55,12 +56,13 @@ def memory_sizes():
     return sizes, default
 
 
-def section(cold):
+def totals(cold):
+    """Lambda, HTTP API and DynamoDB dollars a month, and the table's rows."""
     sizes, default = memory_sizes()
     rows, total = [], {"lambda": 0.0, "api": 0.0, "dynamodb": 0.0}
     for route, function, requests, (reads, writes) in TRAFFIC:
         memory = sizes.get(function, default)
-        measured = cold["rust"][function]["warm_event_ms"] or cold["rust"][function]["first_event_ms"]
+        measured = cold["rust"][function]["first_event_ms"]
         billed_ms = math.ceil(measured / min(1.0, memory / VCPU_MB))
         lam = requests * (PRICES["lambda_request"] + billed_ms / 1000 * memory / 1024 * PRICES["lambda_gb_second_arm64"])
         api = 0 if function == "authorizer" else requests * PRICES["http_api_request"]
@@ -69,13 +71,26 @@ def section(cold):
         total["api"] += api
         total["dynamodb"] += ddb
         rows.append(f"| {route} | {requests:,} | {memory} MB | {measured:.2f} ms | {billed_ms} ms | ${lam:,.2f} | ${api:,.2f} | ${ddb:,.2f} |")
+    return total, rows
+
+
+def readme_line(cold):
+    total, _ = totals(cold)
+    return (f"about **${round(sum(total.values())):,} a month** as an upper bound: Lambda ${total['lambda']:,.2f},\n"
+            f"HTTP API ${total['api']:,.2f}, DynamoDB on demand ${total['dynamodb']:,.2f}.")
+
+
+def section(cold):
+    total, rows = totals(cold)
     out = ["## Monthly cost of a given traffic\n",
-           "`bench/cost.py`, from this run's warm-event durations (section 2) and public us-east-1 prices: arm64 "
+           "`bench/cost.py`, from this run's first-event durations (section 2: each function's success path right "
+           "after a cold start) and public us-east-1 prices: arm64 "
            "Lambda $0.20 per million requests and $0.0000133334 per GB-second, HTTP API $1.00 per million requests, "
            "DynamoDB on demand $0.625 per million write units and $0.125 per million read units (transactions "
            "count two units per item). Billed duration: the measured duration (one full core) divided by the CPU "
            "share of the function's memory (1,769 MB = one vCPU), rounded up to the millisecond; scaling the "
-           "waiting on DynamoDB too makes it an upper bound. Traffic: an app with 100,000 monthly active users; "
+           "first-event costs and the waiting on DynamoDB too makes it an upper bound. Traffic: an app with 100,000 "
+           "monthly active users; "
            "the authorizer runs once per token per cache TTL, taken as one run per five protected requests. "
            "Storage (about 1 KB per user and per live session), logs and data transfer are left out.\n",
            "| route | requests / month | memory | measured | billed | Lambda | HTTP API | DynamoDB |",
