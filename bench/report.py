@@ -143,8 +143,8 @@ if cold:
         rust, python = cold["rust"][name], cold["python"][name]
         w(f"\n{name}: init {python['init_ms'] / rust['init_ms']:.0f} × faster than the Python peer, first event "
           f"{python['first_event_ms'] / rust['first_event_ms']:.1f} ×.")
-    w("\nThe DynamoDB-backed functions open their connections during init (three concurrent `GetItem`s on a key "
-      "that does not exist, as many as a handler's concurrent calls), so the first event reuses them: in AWS that "
+    w("\nThe DynamoDB-backed functions open their connections during init (concurrent `GetItem`s on a key that "
+      "does not exist, one per call the handler makes at once: one to three), so the first event reuses them: in AWS that "
       "moves the TLS handshakes out of the first request. Two build and client choices keep init short: aws-lc "
       "seeds its generator from the OS (`.cargo/config.toml`; its CPU-jitter source cost 37 ms on the first random "
       "draw of every process), and AWS endpoints are checked against the five Amazon roots built into the binary "

@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     let throttle = ThrottleSettings::from_env()?;
     let keys = KeySettings::from_env();
     let (sdk, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
-    let (key, ()) = tokio::join!(runtime::signing_key(tokens.algorithm, &keys, &sdk), store.warm_up());
+    let (key, ()) = tokio::join!(runtime::signing_key(tokens.algorithm, &keys, &sdk), store.warm_up(1));
     let issuer = Arc::new(TokenIssuer::new(&tokens, key?));
     let deps = Login { store, issuer, passwords, throttle, clock: Arc::new(SystemClock) };
     run(service_fn(|req| login::handle(req, &deps))).await

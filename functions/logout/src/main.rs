@@ -8,7 +8,8 @@ use shared::{StoreSettings, SystemClock, runtime};
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
     let (_, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
-    store.warm_up().await;
+    // The token and its family are read at once.
+    store.warm_up(2).await;
     let deps = Logout { store, clock: Arc::new(SystemClock) };
     run(service_fn(|req| logout::handle(req, &deps))).await
 }

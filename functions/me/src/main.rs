@@ -10,7 +10,7 @@ async fn main() -> Result<(), Error> {
     let tokens = TokenSettings::from_env()?;
     let verifier = Arc::new(runtime::verifier(&tokens, &KeySettings::from_env(), None)?);
     let (_, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
-    store.warm_up().await;
+    store.warm_up(1).await;
     let deps = Me { store, verifier, clock: Arc::new(SystemClock) };
     run(service_fn(|req| me::handle(req, &deps))).await
 }

@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let passwords = Passwords::new(PasswordSettings::from_env()?)?;
     let keys = KeySettings::from_env();
     let (sdk, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
-    let (key, ()) = tokio::join!(runtime::signing_key(tokens.algorithm, &keys, &sdk), store.warm_up());
+    let (key, ()) = tokio::join!(runtime::signing_key(tokens.algorithm, &keys, &sdk), store.warm_up(1));
     let deps =
         Signup { store, issuer: Arc::new(TokenIssuer::new(&tokens, key?)), passwords, clock: Arc::new(SystemClock) };
     run(service_fn(|req| signup::handle(req, &deps))).await

@@ -107,14 +107,20 @@ impl DynamoStore {
         &self.table
     }
 
-    /// Opens connections (DNS, TCP, TLS) during init so the first event does
-    /// not pay for them: as many as a handler's concurrent calls (refresh makes
-    /// three), since each HTTP/1.1 call holds its own. Failures are logged, not
+    /// Opens `connections` connections (DNS, TCP, TLS) during init, as many
+    /// as the handler makes calls at once (each HTTP/1.1 call holds its own),
+    /// so the first event does not pay for them. Failures are logged, not
     /// fatal: the first real call retries and answers 503 if DynamoDB is still unreachable.
-    pub async fn warm_up(&self) {
-        let (a, b, c) = tokio::join!(self.ping(), self.ping(), self.ping());
-        if let Err(err) = a.and(b).and(c) {
-            unavailable("warm_up", &err);
+    pub async fn warm_up(&self, connections: usize) {
+        let mut pings = tokio::task::JoinSet::new();
+        for _ in 0..connections.max(1) {
+            let store = self.clone();
+            pings.spawn(async move { store.ping().await });
+        }
+        while let Some(result) = pings.join_next().await {
+            if let Ok(Err(err)) = result {
+                unavailable("warm_up", &err);
+            }
         }
     }
 
