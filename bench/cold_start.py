@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Cold starts, first events and peak RSS of every function's release binary
+"""Cold starts, first events and peak RSS of every function's x86_64 binary
 under the Runtime API stub, beside the Python peer (FastAPI + Mangum on the AWS
 Lambda Python runtime client) doing the same work, in the same run.
 

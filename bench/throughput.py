@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""GET /me and POST /login under wrk on loopback: local-api (release, in-memory
+"""GET /me and POST /login under wrk on loopback: local-api (bench profile, in-memory
 store) beside the FastAPI + PyJWT + argon2-cffi peer, same routes, same key,
 same argon2 parameters, in the same run. Each server is pinned to CPU 1, wrk to
 CPU 0; each figure is the median of REPEATS runs.
