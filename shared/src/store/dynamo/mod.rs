@@ -96,8 +96,7 @@ impl DynamoStore {
     /// Loads the SDK configuration and builds the client; for local use and
     /// tests. Lambdas share one `SdkConfig` between clients instead.
     pub async fn connect(settings: &StoreSettings) -> Self {
-        let sdk = crate::aws::sdk_config(settings.endpoint.as_deref()).await;
-        Self::new(client(&sdk, settings.endpoint.as_deref()), settings.table_name.clone())
+        crate::runtime::dynamo_store(settings.clone()).await.1
     }
 
     pub fn client(&self) -> &Client {
