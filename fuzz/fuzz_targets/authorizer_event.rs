@@ -2,15 +2,17 @@
 //! without a token signed by the key.
 #![no_main]
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use authorizer::{Authorizer, authorize};
 use libfuzzer_sys::fuzz_target;
-use shared::ManualClock;
 use shared::testing::forge::{NOW, RS256};
+use shared::{ManualClock, Services, testing};
 
-static DEPS: LazyLock<Authorizer> =
-    LazyLock::new(|| Authorizer { verifier: RS256.verifier.clone(), clock: Arc::new(ManualClock::at(NOW)) });
+static DEPS: LazyLock<Authorizer> = LazyLock::new(|| {
+    let services = Services { verifier: Some(RS256.verifier.clone()), ..testing::services(&ManualClock::at(NOW)) };
+    Authorizer::new(&services)
+});
 
 fuzz_target!(|data: &[u8]| {
     let Ok(event) = std::str::from_utf8(data) else { return };

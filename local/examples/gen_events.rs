@@ -179,9 +179,7 @@ fn main() {
         audience: AUDIENCE.into(),
         algorithm: Algorithm::RS256,
         access_ttl: u64::try_from(EXPIRES_AT - ISSUED_AT).unwrap(),
-        refresh_ttl: u64::try_from(EXPIRES_AT - ISSUED_AT).unwrap(),
         leeway: 30,
-        refresh_grace: 10,
     };
     let (key, _discarded) = SigningKey::generate(Algorithm::RS256).unwrap();
     let jwks = json!({"keys": [key.verification_jwk()]});

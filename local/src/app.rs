@@ -1,6 +1,5 @@
-//! Every function's handler with its dependencies, built once.
-
-use std::sync::Arc;
+//! Every function's handler with its dependencies, built once from one set
+//! of services, and the one place that says how local-api calls each.
 
 use authorizer::Authorizer;
 use jwks::Jwks;
@@ -9,11 +8,10 @@ use login::Login;
 use logout::Logout;
 use me::Me;
 use refresh::Refresh;
+use shared::Services;
+use shared::routes::Function;
 use shared::store::Store;
-use shared::{Clock, Passwords, ThrottleSettings, TokenIssuer, TokenSettings, TokenVerifier};
 use signup::Signup;
-
-use crate::routes::Function;
 
 pub struct App<S> {
     pub signup: Signup<S>,
@@ -27,32 +25,16 @@ pub struct App<S> {
     pub openapi: String,
 }
 
-pub struct Parts {
-    pub tokens: TokenSettings,
-    pub issuer: TokenIssuer,
-    pub verifier: TokenVerifier,
-    pub passwords: Passwords,
-    pub throttle: ThrottleSettings,
-    pub clock: Arc<dyn Clock>,
-}
-
 impl<S: Store + Clone> App<S> {
-    pub fn new(store: S, parts: Parts) -> Self {
-        let Parts { tokens, issuer, verifier, passwords, throttle, clock } = parts;
-        let (issuer, verifier) = (Arc::new(issuer), Arc::new(verifier));
+    pub fn new(store: S, services: &Services) -> Self {
         Self {
-            signup: Signup {
-                store: store.clone(),
-                issuer: issuer.clone(),
-                passwords: passwords.clone(),
-                clock: clock.clone(),
-            },
-            login: Login { store: store.clone(), issuer: issuer.clone(), passwords, throttle, clock: clock.clone() },
-            refresh: Refresh { store: store.clone(), issuer, grace: tokens.refresh_grace, clock: clock.clone() },
-            logout: Logout { store: store.clone(), clock: clock.clone() },
-            me: Me { store, verifier: verifier.clone(), clock: clock.clone() },
-            jwks: Jwks::new(verifier.keys()),
-            authorizer: Authorizer { verifier, clock },
+            signup: Signup::new(store.clone(), services),
+            login: Login::new(store.clone(), services),
+            refresh: Refresh::new(store.clone(), services),
+            logout: Logout::new(store.clone(), services),
+            me: Me::new(store, services),
+            jwks: Jwks::new(services),
+            authorizer: Authorizer::new(services),
             openapi: crate::openapi::json(),
         }
     }
@@ -69,5 +51,17 @@ impl<S: Store + Clone> App<S> {
         };
         // The handlers map every error to a response; this arm is unreachable in practice.
         result.unwrap_or_else(|_| shared::ApiError::Internal.into_response())
+    }
+}
+
+/// What each function declares it uses, for the checks against `template.yaml`.
+pub fn needs(function: Function) -> &'static shared::Needs {
+    match function {
+        Function::Signup => &signup::NEEDS,
+        Function::Login => &login::NEEDS,
+        Function::Refresh => &refresh::NEEDS,
+        Function::Logout => &logout::NEEDS,
+        Function::Me => &me::NEEDS,
+        Function::Jwks => &jwks::NEEDS,
     }
 }

@@ -2,17 +2,11 @@
 //! the functions read, with local defaults so that no configuration is needed.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use clap::Parser;
 use shared::config::Vars;
 use shared::runtime::BootError;
-use shared::{
-    KeySettings, PasswordSettings, Passwords, SigningKey, SystemClock, ThrottleSettings, TokenIssuer, TokenSettings,
-    runtime,
-};
-
-use crate::app::Parts;
+use shared::{KeySettings, Services, SigningKey, TokenIssuer, TokenSettings, runtime};
 
 #[derive(Parser, Debug, Clone)]
 #[command(name = "local-api", version, about = "Every route of the API on one local HTTP server")]
@@ -33,7 +27,8 @@ pub struct Args {
 }
 
 pub struct Loaded {
-    pub parts: Parts,
+    pub tokens: TokenSettings,
+    pub services: Services,
     /// No signing key was configured and one was generated for this run.
     pub ephemeral_key: bool,
 }
@@ -56,13 +51,6 @@ pub fn load(args: &Args, lookup: impl Fn(&str) -> Option<String>) -> Result<Load
         None => (SigningKey::generate(tokens.algorithm)?.0, true),
     };
     let verifier = runtime::verifier(&tokens, &keys, Some(&signing))?;
-    let parts = Parts {
-        issuer: TokenIssuer::new(&tokens, signing),
-        verifier,
-        passwords: Passwords::new(PasswordSettings::from_vars(&vars)?)?,
-        throttle: ThrottleSettings::from_vars(&vars)?,
-        clock: Arc::new(SystemClock),
-        tokens,
-    };
-    Ok(Loaded { parts, ephemeral_key })
+    let services = Services::from_vars(&vars)?.with_keys(Some(TokenIssuer::new(&tokens, signing)), Some(verifier));
+    Ok(Loaded { tokens, services, ephemeral_key })
 }

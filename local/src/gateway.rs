@@ -21,7 +21,7 @@ use lambda_http::request::LambdaRequest;
 use shared::store::Store;
 
 use crate::app::App;
-use crate::routes;
+use shared::routes;
 
 /// API Gateway's own payload limit for HTTP APIs.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;

@@ -7,7 +7,6 @@ pub mod app;
 pub mod config;
 pub mod gateway;
 pub mod openapi;
-pub mod routes;
 pub mod server;
 
 pub use app::App;

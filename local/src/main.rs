@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let loaded = config::load(&args, shared::config::env_lookup)?;
-    let algorithm = loaded.parts.tokens.algorithm;
+    let algorithm = loaded.tokens.algorithm;
     if loaded.ephemeral_key {
         tracing::warn!(
             ?algorithm,
@@ -35,12 +35,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind((args.host, args.port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
     match &args.dynamodb_endpoint {
-        None => serve(listener, App::new(MemoryStore::new(), loaded.parts), &url, "in-memory").await,
+        None => serve(listener, App::new(MemoryStore::new(), &loaded.services), &url, "in-memory").await,
         Some(endpoint) => {
             let settings = StoreSettings { table_name: args.table.clone(), endpoint: Some(endpoint.clone()) };
             let store = DynamoStore::connect(&settings).await;
             dynamo::ensure_table(store.client(), &args.table).await?;
-            serve(listener, App::new(store, loaded.parts), &url, "dynamodb").await
+            serve(listener, App::new(store, &loaded.services), &url, "dynamodb").await
         }
     }
 }

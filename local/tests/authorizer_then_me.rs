@@ -2,26 +2,25 @@
 //! when it verifies the same token itself.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use lambda_http::http::Method;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{Value, json};
+use shared::Clock;
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, sample_events};
-use shared::{Algorithm, Clock};
 
 #[tokio::test]
 async fn the_authorizer_context_and_the_bearer_token_give_me_the_same_user() {
-    let (issuer, verifier) = testing::tokens(Algorithm::RS256, None);
     let clock = testing::clock();
+    let services = testing::services(&clock);
     let store = shared::store::MemoryStore::new();
-    let user = testing::seed_user(&store, &testing::cheap_passwords(), ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
-    let token = issuer.issue_access(&user.id, &user.email, "", clock.now()).unwrap().token;
-    let me = me::Me { store, verifier: verifier.clone(), clock: Arc::new(clock.clone()) };
+    let user = testing::seed_user(&store, &services.passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
+    let token = services.sessions().issuer().issue_access(&user.id, &user.email, "", clock.now()).unwrap().token;
+    let me = me::Me::new(store, &services);
 
     // The authorizer decides on the HTTP API v2 event for this request.
-    let authorizer = authorizer::Authorizer { verifier, clock: Arc::new(clock) };
+    let authorizer = authorizer::Authorizer::new(&services);
     let mut event: Value = serde_json::from_str(
         &sample_events("authorizer").into_iter().find(|e| e.path.ends_with("http-v2.allow.json")).unwrap().json,
     )

@@ -4,57 +4,47 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lambda_http::Request;
 use lambda_http::http::Method;
-use lambda_http::{Body, Request, Response};
+use local_api::App;
 use serde_json::json;
-use shared::store::dynamo::{DynamoStore, ensure_table};
+use shared::routes::{Function, ROUTES, Route};
+use shared::store::dynamo::{DynamoStore, fresh_table, local_endpoint};
 use shared::store::{RefreshStatus, Store, User};
 use shared::testing::{self, ADA_PASSWORD, json_post};
-use shared::{Algorithm, Clock, ManualClock, RefreshToken, StoreSettings, TokenIssuer, TokenPair, TokenVerifier};
+use shared::{Clock, ManualClock, RefreshToken, Services, StoreSettings, TokenPair};
 use support::fault_proxy::{ALL, Fault, FaultProxy};
 
 struct Bench {
     proxy: FaultProxy,
-    /// Through the proxy: what the functions use.
-    faulty: DynamoStore,
+    /// Every function on the store through the proxy.
+    app: App<DynamoStore>,
     /// Straight to DynamoDB Local: for setting up and inspecting.
     direct: DynamoStore,
-    issuer: Arc<TokenIssuer>,
-    verifier: Arc<TokenVerifier>,
+    services: Services,
     clock: ManualClock,
 }
 
 async fn bench() -> Option<Bench> {
-    let Some(endpoint) = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|e| !e.is_empty()) else {
-        assert!(std::env::var_os("REQUIRE_DYNAMODB").is_none(), "REQUIRE_DYNAMODB is set but DYNAMODB_ENDPOINT is not");
-        eprintln!("skipped: DYNAMODB_ENDPOINT is not set");
-        return None;
-    };
-    let table = format!("faults-{}", uuid::Uuid::new_v4().simple());
-    let direct =
-        DynamoStore::connect(&StoreSettings { table_name: table.clone(), endpoint: Some(endpoint.clone()) }).await;
-    ensure_table(direct.client(), &table).await.unwrap();
+    let endpoint = local_endpoint()?;
+    let direct = fresh_table(&endpoint, "faults").await;
     let proxy = FaultProxy::start(&endpoint).await;
-    let faulty =
-        DynamoStore::connect(&StoreSettings { table_name: table, endpoint: Some(proxy.endpoint.clone()) }).await;
-    let (issuer, verifier) = testing::tokens(Algorithm::RS256, None);
-    Some(Bench { proxy, faulty, direct, issuer, verifier, clock: testing::clock() })
+    let settings = StoreSettings { table_name: direct.table().to_string(), endpoint: Some(proxy.endpoint.clone()) };
+    let faulty = DynamoStore::connect(&settings).await;
+    let clock = testing::clock();
+    let services = testing::services(&clock);
+    Some(Bench { proxy, app: App::new(faulty, &services), direct, services, clock })
 }
 
 impl Bench {
     async fn user(&self) -> (User, TokenPair) {
         let email = format!("fault-{}@example.com", uuid::Uuid::new_v4().simple());
-        let user =
-            testing::seed_user(&self.direct, &testing::cheap_passwords(), &email, ADA_PASSWORD, self.clock.now()).await;
-        let tokens = testing::login(&self.direct, &self.issuer, &user, self.clock.now()).await;
+        let now = self.clock.now();
+        let user = testing::seed_user(&self.direct, &self.services.passwords, &email, ADA_PASSWORD, now).await;
+        let tokens = testing::login(&self.direct, &self.services.sessions(), &user, now).await;
         (user, tokens)
-    }
-
-    fn clock(&self) -> Arc<dyn Clock> {
-        Arc::new(self.clock.clone())
     }
 
     /// Items of one kind (by sort-key prefix) in the user's partition.
@@ -80,6 +70,22 @@ impl Bench {
         let state = self.direct.refresh_state(token.reference(&hash)).await.unwrap().unwrap();
         state.status == RefreshStatus::Active && !state.family_revoked
     }
+
+    /// Calls `route` with `fault` injected (on every operation, or on
+    /// `operation`) and checks the answer.
+    async fn under_fault(&self, fault: Fault, operation: Option<&'static str>, route: &Route, request: Request) {
+        self.proxy.inject(fault, operation);
+        let started = Instant::now();
+        let response = self.app.invoke(route.function, request).await;
+        let took = started.elapsed();
+        self.proxy.heal();
+        let label = format!("{} {} under {fault:?}", route.method, route.path);
+        let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).unwrap_or_default();
+        assert_eq!(response.status(), 503, "{label}: {body}");
+        assert_eq!(body["error"], "temporarily_unavailable", "{label}");
+        assert!(response.headers().contains_key("retry-after"), "{label}");
+        assert!(took < Duration::from_secs(5), "{label} took {took:?}");
+    }
 }
 
 fn bearer(req: Request, tokens: &TokenPair) -> Request {
@@ -88,88 +94,61 @@ fn bearer(req: Request, tokens: &TokenPair) -> Request {
     Request::from_parts(parts, body)
 }
 
-/// Calls `call` with `fault` injected (on every operation, or on `operation`)
-/// and checks the answer.
-async fn under_fault<F: std::future::Future<Output = Response<Body>>>(
-    b: &Bench,
-    fault: Fault,
-    operation: Option<&'static str>,
-    label: &str,
-    call: F,
-) {
-    b.proxy.inject(fault, operation);
-    let started = Instant::now();
-    let response = call.await;
-    let took = started.elapsed();
-    b.proxy.heal();
-    let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).unwrap_or_default();
-    assert_eq!(response.status(), 503, "{label} under {fault:?}: {body}");
-    assert_eq!(body["error"], "temporarily_unavailable", "{label} under {fault:?}");
-    assert!(response.headers().contains_key("retry-after"), "{label} under {fault:?}");
-    assert!(took < Duration::from_secs(5), "{label} under {fault:?} took {took:?}");
-}
-
-/// Runs every endpoint under `fault` and checks what is left in the table.
+/// Runs every route of the table under `fault` and checks what is left in
+/// the table afterwards. A function without a case here does not compile.
 async fn every_endpoint_under(fault: Fault, operation: Option<&'static str>) {
     let Some(b) = bench().await else { return };
     let transactions_only = fault == Fault::CancelTransactions || operation == Some("TransactWriteItems");
-
-    // signup: nothing of the account exists afterwards.
-    let signup = signup::Signup {
-        store: b.faulty.clone(),
-        issuer: b.issuer.clone(),
-        passwords: testing::cheap_passwords(),
-        clock: b.clock(),
-    };
-    let email = format!("new-{}@example.com", uuid::Uuid::new_v4().simple());
-    let req = json_post("/signup", &json!({"email": email, "password": ADA_PASSWORD}));
-    under_fault(&b, fault, operation, "signup", async { signup::handle(req, &signup).await.unwrap() }).await;
-    assert_eq!(b.direct.credentials(&email).await.unwrap(), None, "no email claim left behind");
-    let scan = b.direct.client().scan().table_name(b.direct.table()).send().await.unwrap();
-    assert!(
-        !scan.items().iter().any(|i| i.get("email").and_then(|e| e.as_s().ok()) == Some(&email)),
-        "no profile left behind"
-    );
-
-    // login: no session is opened.
-    let (user, _) = b.user().await;
-    let families = b.count(&user.id, "FAMILY#").await;
-    let login = login::Login {
-        store: b.faulty.clone(),
-        issuer: b.issuer.clone(),
-        passwords: testing::cheap_passwords(),
-        throttle: shared::ThrottleSettings::default(),
-        clock: b.clock(),
-    };
-    let req = json_post("/login", &json!({"email": user.email, "password": ADA_PASSWORD}));
-    under_fault(&b, fault, operation, "login", async { login::handle(req, &login).await.unwrap() }).await;
-    assert_eq!(b.count(&user.id, "FAMILY#").await, families, "login opened no session");
-
-    // refresh: the presented token stays current; no successor exists.
-    let (user, tokens) = b.user().await;
-    let tokens_before = b.count(&user.id, "TOKEN#").await;
-    let refresh = refresh::Refresh { store: b.faulty.clone(), issuer: b.issuer.clone(), grace: 10, clock: b.clock() };
-    let req = json_post("/refresh", &json!({"refresh_token": tokens.refresh_token}));
-    under_fault(&b, fault, operation, "refresh", async { refresh::handle(req, &refresh).await.unwrap() }).await;
-    assert!(b.refresh_token_is_untouched(&tokens).await, "the token was neither rotated nor revoked");
-    assert_eq!(b.count(&user.id, "TOKEN#").await, tokens_before, "no successor was written");
-
-    if transactions_only {
-        return; // logout and me make no transaction.
+    for route in ROUTES {
+        match route.function {
+            Function::Signup => {
+                // Nothing of the account exists afterwards.
+                let email = format!("new-{}@example.com", uuid::Uuid::new_v4().simple());
+                let req = json_post(route.path, &json!({"email": email, "password": ADA_PASSWORD}));
+                b.under_fault(fault, operation, route, req).await;
+                assert_eq!(b.direct.credentials(&email).await.unwrap(), None, "no email claim left behind");
+                let scan = b.direct.client().scan().table_name(b.direct.table()).send().await.unwrap();
+                assert!(
+                    !scan.items().iter().any(|i| i.get("email").and_then(|e| e.as_s().ok()) == Some(&email)),
+                    "no profile left behind"
+                );
+            }
+            Function::Login => {
+                // No session is opened.
+                let (user, _) = b.user().await;
+                let families = b.count(&user.id, "FAMILY#").await;
+                let req = json_post(route.path, &json!({"email": user.email, "password": ADA_PASSWORD}));
+                b.under_fault(fault, operation, route, req).await;
+                assert_eq!(b.count(&user.id, "FAMILY#").await, families, "login opened no session");
+            }
+            Function::Refresh => {
+                // The presented token stays current; no successor exists.
+                let (user, tokens) = b.user().await;
+                let tokens_before = b.count(&user.id, "TOKEN#").await;
+                let req = json_post(route.path, &json!({"refresh_token": tokens.refresh_token}));
+                b.under_fault(fault, operation, route, req).await;
+                assert!(b.refresh_token_is_untouched(&tokens).await, "the token was neither rotated nor revoked");
+                assert_eq!(b.count(&user.id, "TOKEN#").await, tokens_before, "no successor was written");
+            }
+            // Makes no transaction.
+            Function::Logout if !transactions_only => {
+                // The session is either revoked or untouched, never half so.
+                let (_, tokens) = b.user().await;
+                let req = json_post(route.path, &json!({"refresh_token": tokens.refresh_token, "scope": "global"}));
+                b.under_fault(fault, operation, route, req).await;
+                assert!(b.refresh_token_is_untouched(&tokens).await);
+            }
+            // Read only, no transaction.
+            Function::Me if !transactions_only => {
+                let (_, tokens) = b.user().await;
+                let req = bearer(testing::request(Method::GET, route.path, None, ""), &tokens);
+                b.under_fault(fault, operation, route, req).await;
+            }
+            Function::Logout | Function::Me => {}
+            // Serves keys from memory: no store, no fault to meet.
+            Function::Jwks => {}
+        }
     }
-
-    // logout: the session is either revoked or untouched, never half so.
-    let (_, tokens) = b.user().await;
-    let logout = logout::Logout { store: b.faulty.clone(), clock: b.clock() };
-    let req = json_post("/logout", &json!({"refresh_token": tokens.refresh_token, "scope": "global"}));
-    under_fault(&b, fault, operation, "logout", async { logout::handle(req, &logout).await.unwrap() }).await;
-    assert!(b.refresh_token_is_untouched(&tokens).await);
-
-    // me: read only.
-    let (_, tokens) = b.user().await;
-    let me = me::Me { store: b.faulty.clone(), verifier: b.verifier.clone(), clock: b.clock() };
-    let req = bearer(testing::request(Method::GET, "/me", None, ""), &tokens);
-    under_fault(&b, fault, operation, "me", async { me::handle(req, &me).await.unwrap() }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,10 +3,11 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use local_api::App;
 use serde_json::json;
 use shared::store::{MemoryStore, Store};
 use shared::testing::{self, body_json, json_post};
-use shared::{Algorithm, Clock, SigningKey};
+use shared::{Algorithm, SigningKey};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -36,31 +37,15 @@ async fn a_full_session_logs_no_secret() {
     let (key, material) = SigningKey::generate(Algorithm::RS256).unwrap();
     let settings = testing::token_settings(Algorithm::RS256);
     let keys = shared::VerificationKeys::from_settings(Algorithm::RS256, &Default::default(), Some(&key)).unwrap();
-    let verifier = Arc::new(shared::TokenVerifier::new(&settings, keys));
-    let issuer = Arc::new(shared::TokenIssuer::new(&settings, key));
+    let verifier = shared::TokenVerifier::new(&settings, keys);
+    let issuer = shared::TokenIssuer::new(&settings, key);
     let store = MemoryStore::new();
     let manual = testing::clock();
-    let clock: Arc<dyn Clock> = Arc::new(manual.clone());
-    let passwords = testing::cheap_passwords();
+    let mut services = testing::services(&manual).with_keys(Some(issuer), Some(verifier));
+    services.sessions.grace = 0;
     let password = "a secret passphrase that must never be logged";
     let wrong = "a wrong passphrase that must never be logged";
-
-    let signup = signup::Signup {
-        store: store.clone(),
-        issuer: issuer.clone(),
-        passwords: passwords.clone(),
-        clock: clock.clone(),
-    };
-    let login = login::Login {
-        store: store.clone(),
-        issuer: issuer.clone(),
-        passwords,
-        throttle: shared::ThrottleSettings::default(),
-        clock: clock.clone(),
-    };
-    let refresh = refresh::Refresh { store: store.clone(), issuer, grace: 0, clock: clock.clone() };
-    let logout = logout::Logout { store: store.clone(), clock: clock.clone() };
-    let me = me::Me { store: store.clone(), verifier, clock };
+    let App { signup, login, refresh, logout, me, .. } = App::new(store.clone(), &services);
 
     let mut secrets = vec![password.to_string(), wrong.to_string()];
     let created = body_json(

@@ -1,8 +1,15 @@
-//! `template.yaml` is the one list of routes: the local server serves exactly
-//! those (each by the same function, behind the authorizer exactly where the
-//! template puts it), and `openapi.yaml` describes exactly those.
+//! The route table (`shared::routes`) against `template.yaml` and
+//! `openapi.yaml`: the template routes exactly the table's routes to the
+//! table's functions, behind the authorizer exactly where the table says;
+//! the OpenAPI document describes exactly those routes, secured where they
+//! are protected; and every function's IAM policy grants exactly the actions
+//! its `NEEDS` declare. Each failure names the route or function it is about.
 
-use local_api::routes::{Function, ROUTES};
+use std::collections::BTreeSet;
+
+use local_api::app::needs;
+use shared::Needs;
+use shared::routes::{Function, OTHER_FUNCTIONS, ROUTES};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn load(file: &str) -> Yaml {
@@ -10,58 +17,118 @@ fn load(file: &str) -> Yaml {
     YamlLoader::load_from_str(&text).unwrap().remove(0)
 }
 
-fn function_of(binary: &str) -> Function {
-    match binary {
-        "signup" => Function::Signup,
-        "login" => Function::Login,
-        "refresh" => Function::Refresh,
-        "logout" => Function::Logout,
-        "me" => Function::Me,
-        "jwks" => Function::Jwks,
-        other => panic!("template routes to an unknown function {other}"),
+/// `(binary, resource)` of every function in the template.
+fn template_functions(template: &Yaml) -> Vec<(String, Yaml)> {
+    let mut functions = Vec::new();
+    for (_, resource) in template["Resources"].as_hash().unwrap() {
+        if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+            let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_string();
+            functions.push((binary, resource.clone()));
+        }
     }
+    functions
 }
 
-/// (method, path, protected, function), sorted.
-fn template_routes() -> Vec<(String, String, bool, Function)> {
-    let template = load("template.yaml");
-    let mut routes = Vec::new();
-    for (_, resource) in template["Resources"].as_hash().unwrap() {
-        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+type RouteRow = (String, String, bool, String);
+
+fn table_routes() -> BTreeSet<RouteRow> {
+    ROUTES.iter().map(|r| (r.method.into(), r.path.into(), r.protected, r.function.name().into())).collect()
+}
+
+fn template_routes() -> BTreeSet<RouteRow> {
+    let mut routes = BTreeSet::new();
+    for (binary, resource) in template_functions(&load("template.yaml")) {
         let Some(events) = resource["Properties"]["Events"].as_hash() else { continue };
         for (_, event) in events.iter().filter(|(_, e)| e["Type"].as_str() == Some("HttpApi")) {
             let p = &event["Properties"];
             let protected = p["Auth"]["Authorizer"].as_str().is_some_and(|a| a != "NONE");
             let method = p["Method"].as_str().unwrap().to_uppercase();
-            routes.push((method, p["Path"].as_str().unwrap().to_string(), protected, function_of(binary)));
+            routes.insert((method, p["Path"].as_str().unwrap().to_string(), protected, binary.clone()));
         }
     }
-    routes.sort_by_key(|r| (r.1.clone(), r.0.clone()));
     routes
 }
 
-#[test]
-fn the_local_route_table_is_the_templates() {
-    let mut local: Vec<_> =
-        ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string(), r.protected, r.function)).collect();
-    local.sort_by_key(|r| (r.1.clone(), r.0.clone()));
-    assert_eq!(local, template_routes());
+fn differences<T: Ord + std::fmt::Debug + Clone>(want: &BTreeSet<T>, have: &BTreeSet<T>) -> (Vec<T>, Vec<T>) {
+    (want.difference(have).cloned().collect(), have.difference(want).cloned().collect())
 }
 
 #[test]
-fn the_openapi_document_describes_the_templates_routes() {
+fn the_template_routes_exactly_the_route_table() {
+    let (missing, extra) = differences(&table_routes(), &template_routes());
+    assert!(missing.is_empty(), "routes of the table missing from template.yaml: {missing:?}");
+    assert!(extra.is_empty(), "routes in template.yaml that the table lacks: {extra:?}");
+}
+
+#[test]
+fn the_openapi_document_describes_exactly_the_route_table() {
     let openapi = load("openapi.yaml");
-    let mut described = Vec::new();
+    let mut described = BTreeSet::new();
     for (path, operations) in openapi["paths"].as_hash().unwrap() {
         for (method, operation) in operations.as_hash().unwrap() {
             let secured = operation["security"].as_vec().is_some_and(|s| !s.is_empty());
-            described.push((method.as_str().unwrap().to_uppercase(), path.as_str().unwrap().to_string(), secured));
+            described.insert((method.as_str().unwrap().to_uppercase(), path.as_str().unwrap().to_string(), secured));
         }
     }
-    described.sort_by_key(|r| (r.1.clone(), r.0.clone()));
-    let template: Vec<_> = template_routes().into_iter().map(|(m, p, protected, _)| (m, p, protected)).collect();
-    assert_eq!(described, template);
+    let table: BTreeSet<_> = table_routes().into_iter().map(|(m, p, protected, _)| (m, p, protected)).collect();
+    let (missing, extra) = differences(&table, &described);
+    assert!(
+        missing.is_empty(),
+        "routes of the table missing from openapi.yaml (or not secured as they should be): {missing:?}"
+    );
+    assert!(extra.is_empty(), "operations in openapi.yaml that the table lacks: {extra:?}");
+}
+
+fn declared(binary: &str) -> &'static Needs {
+    match binary {
+        "authorizer" => &authorizer::NEEDS,
+        "keys" => &keys::NEEDS,
+        other => needs(
+            Function::from_name(other).unwrap_or_else(|| panic!("template.yaml builds {other}, which is no function")),
+        ),
+    }
+}
+
+/// Every action an `Allow` statement of the function's policies names.
+fn granted(resource: &Yaml) -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    for policy in resource["Properties"]["Policies"].as_vec().into_iter().flatten() {
+        for statement in policy["Statement"].as_vec().into_iter().flatten() {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"), "only Allow statements are expected");
+            match &statement["Action"] {
+                Yaml::String(action) => {
+                    actions.insert(action.clone());
+                }
+                Yaml::Array(list) => actions.extend(list.iter().filter_map(|a| a.as_str()).map(str::to_string)),
+                other => panic!("an Action of {other:?}"),
+            }
+        }
+    }
+    actions
+}
+
+#[test]
+fn every_function_in_the_template_is_one_of_ours_and_every_one_of_ours_is_deployed() {
+    let deployed: BTreeSet<String> = template_functions(&load("template.yaml")).into_iter().map(|(b, _)| b).collect();
+    let ours: BTreeSet<String> =
+        Function::ALL.iter().map(|f| f.name()).chain(OTHER_FUNCTIONS).map(str::to_string).collect();
+    let (missing, extra) = differences(&ours, &deployed);
+    assert!(missing.is_empty(), "functions template.yaml does not deploy: {missing:?}");
+    assert!(extra.is_empty(), "functions in template.yaml that are not ours: {extra:?}");
+}
+
+#[test]
+fn every_iam_policy_grants_exactly_what_its_function_declares() {
+    let mut drift = Vec::new();
+    for (binary, resource) in template_functions(&load("template.yaml")) {
+        let wanted: BTreeSet<String> = declared(&binary).iam_actions().into_iter().map(str::to_string).collect();
+        let (missing, unused) = differences(&wanted, &granted(&resource));
+        if !missing.is_empty() {
+            drift.push(format!("{binary}: its policy in template.yaml lacks {missing:?}"));
+        }
+        if !unused.is_empty() {
+            drift.push(format!("{binary}: its policy in template.yaml grants {unused:?}, which it never uses"));
+        }
+    }
+    assert!(drift.is_empty(), "IAM policies differ from what the functions declare:\n{}", drift.join("\n"));
 }

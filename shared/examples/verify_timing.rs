@@ -7,11 +7,11 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::Validation;
 use serde_json::json;
 use shared::claims::AccessClaims;
 use shared::testing::{AUDIENCE, ISSUER};
-use shared::{Clock, KeySettings, SigningKey, SystemClock, TokenIssuer, TokenVerifier, VerificationKeys};
+use shared::{Algorithm, Clock, KeySettings, SigningKey, SystemClock, TokenIssuer, TokenVerifier, VerificationKeys};
 
 fn median_ns(mut op: impl FnMut()) -> f64 {
     let mut iterations = 1u64;
@@ -52,7 +52,7 @@ fn main() {
             .unwrap()
             .token;
         let decoding = keys.get(jwk.common.key_id.as_deref().unwrap()).unwrap().clone();
-        let mut validation = Validation::new(alg);
+        let mut validation = Validation::new(alg.jwt());
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.leeway = 30;

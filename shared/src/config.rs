@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use jsonwebtoken::Algorithm;
+use crate::algorithm::{Algorithm, UnknownAlgorithm};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -62,7 +62,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         }
     }
 
-    fn ranged(&self, var: &'static str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+    pub(crate) fn ranged(&self, var: &'static str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
         let value = self.parsed(var, default)?;
         if (min..=max).contains(&value) {
             Ok(value)
@@ -76,16 +76,14 @@ pub fn env_lookup(var: &str) -> Option<String> {
     std::env::var(var).ok()
 }
 
-/// Token issuing and verification settings (SPEC §4).
+/// Access-token issuing and verification settings (README, Tokens).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenSettings {
     pub issuer: String,
     pub audience: String,
     pub algorithm: Algorithm,
     pub access_ttl: u64,
-    pub refresh_ttl: u64,
     pub leeway: u64,
-    pub refresh_grace: u64,
 }
 
 impl TokenSettings {
@@ -100,9 +98,7 @@ impl TokenSettings {
             audience: vars.required("JWT_AUDIENCE")?,
             algorithm: parse_algorithm(vars)?,
             access_ttl,
-            refresh_ttl: vars.ranged("REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400, 300, 400 * 86_400)?,
             leeway: vars.ranged("JWT_LEEWAY_SECONDS", 30, 0, 300)?,
-            refresh_grace: vars.ranged("REFRESH_GRACE_SECONDS", 10, 0, 300)?,
         };
         Ok(settings)
     }
@@ -110,12 +106,10 @@ impl TokenSettings {
 
 fn parse_algorithm<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Algorithm, ConfigError> {
     const VAR: &str = "JWT_ALGORITHM";
-    match vars.optional(VAR).as_deref().map(str::trim) {
-        None | Some("RS256") => Ok(Algorithm::RS256),
-        Some("EdDSA") => Ok(Algorithm::EdDSA),
-        Some("HS256") => Ok(Algorithm::HS256),
-        Some(other) => {
-            Err(ConfigError::Invalid { var: VAR, reason: format!("{other:?} is not one of RS256, EdDSA, HS256") })
+    match vars.optional(VAR) {
+        None => Ok(Algorithm::RS256),
+        Some(raw) => {
+            raw.trim().parse().map_err(|e: UnknownAlgorithm| ConfigError::Invalid { var: VAR, reason: e.to_string() })
         }
     }
 }
@@ -243,7 +237,7 @@ mod tests {
     fn token_settings_use_spec_defaults() {
         let s = TokenSettings::from_vars(&vars(&[("JWT_ISSUER", "https://a"), ("JWT_AUDIENCE", "b")])).unwrap();
         assert_eq!(s.algorithm, Algorithm::RS256);
-        assert_eq!((s.access_ttl, s.refresh_ttl, s.leeway, s.refresh_grace), (900, 2_592_000, 30, 10));
+        assert_eq!((s.access_ttl, s.leeway), (900, 30));
     }
 
     #[test]

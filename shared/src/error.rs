@@ -99,7 +99,7 @@ impl ApiError {
 
     pub fn into_response(self) -> Response<Body> {
         let body = ErrorBody { error: self.code(), error_description: self.to_string() };
-        let mut response = crate::http::json_response(self.status(), &body);
+        let mut response = crate::response::json_response(self.status(), &body);
         let headers = response.headers_mut();
         if let Some(seconds) = self.retry_after() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -108,7 +108,7 @@ impl ApiError {
             headers.insert(header::WWW_AUTHENTICATE, challenge);
         }
         // Errors on token endpoints must not be cached either (RFC 6749 §5.2).
-        crate::http::no_store(&mut response);
+        crate::response::no_store(&mut response);
         response
     }
 }

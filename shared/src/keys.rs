@@ -7,8 +7,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse, ThumbprintHash};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{DecodingKey, EncodingKey};
 
+use crate::algorithm::Algorithm;
 use crate::config::{KeySettings, Secret};
 
 /// HMAC secrets shorter than the hash output weaken HS256 (RFC 7518 §3.2).
@@ -47,7 +48,7 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// `material` is a PKCS#8 PEM for RS256 and EdDSA, a base64url secret for HS256.
     pub fn from_material(algorithm: Algorithm, material: &str) -> Result<Self, KeyError> {
-        crate::tokens::install_crypto_provider();
+        crate::crypto::install_provider();
         let invalid = |reason: String| KeyError::InvalidSigningKey { algorithm, reason };
         let material = material.trim();
         let encoding = match algorithm {
@@ -62,10 +63,10 @@ impl SigningKey {
                 }
                 Ok(EncodingKey::from_secret(&secret))
             }
-            other => return Err(invalid(format!("{other:?} is not supported"))),
         }
         .map_err(|e| invalid(e.to_string()))?;
-        let mut verification = Jwk::from_encoding_key(&encoding, algorithm).map_err(|e| invalid(e.to_string()))?;
+        let mut verification =
+            Jwk::from_encoding_key(&encoding, algorithm.jwt()).map_err(|e| invalid(e.to_string()))?;
         let kid = verification.thumbprint(ThumbprintHash::SHA256).map_err(|e| invalid(e.to_string()))?;
         verification.common.key_id = Some(kid.clone());
         verification.common.public_key_use = Some(PublicKeyUse::Signature);
@@ -130,7 +131,6 @@ fn generate_material(algorithm: Algorithm) -> Result<Secret, KeyError> {
             aws_lc_rs::rand::fill(&mut secret).map_err(|_| KeyError::Generation)?;
             Ok(Secret::new(URL_SAFE_NO_PAD.encode(secret)))
         }
-        _ => Err(KeyError::Generation),
     }
 }
 
@@ -145,7 +145,7 @@ pub struct VerificationKeys {
 
 impl VerificationKeys {
     pub fn empty(algorithm: Algorithm) -> Self {
-        crate::tokens::install_crypto_provider();
+        crate::crypto::install_provider();
         Self { algorithm, keys: Vec::new(), published: JwkSet { keys: Vec::new() } }
     }
 
@@ -181,21 +181,21 @@ impl VerificationKeys {
         let invalid = |reason: &str| KeyError::InvalidJwks(reason.to_string());
         let kid = jwk.common.key_id.clone().ok_or_else(|| invalid("a key has no kid"))?;
         if let Some(declared) = jwk.common.key_algorithm
-            && declared.to_string() != format!("{:?}", self.algorithm)
+            && declared != self.algorithm.jwk()
         {
             return Err(invalid(&format!("key {kid} is for {declared}, not {:?}", self.algorithm)));
         }
         let key = DecodingKey::from_jwk(jwk).map_err(|e| invalid(&e.to_string()))?;
-        if key.family() != self.algorithm.family() {
+        if key.family() != self.algorithm.jwt().family() {
             return Err(invalid(&format!("key {kid} does not fit {:?}", self.algorithm)));
         }
         if self.keys.iter().any(|(known, _)| *known == kid) {
             return Ok(());
         }
         self.keys.push((kid, key));
-        if self.algorithm != Algorithm::HS256 {
+        if !self.algorithm.is_symmetric() {
             let mut public = jwk.clone();
-            public.common.key_algorithm = Some(jwk_algorithm(self.algorithm));
+            public.common.key_algorithm = Some(self.algorithm.jwk());
             public.common.public_key_use = Some(PublicKeyUse::Signature);
             self.published.keys.push(public);
         }
@@ -217,15 +217,6 @@ impl VerificationKeys {
     /// The public JWKS. Shared HS256 secrets are never in it.
     pub fn public_jwks(&self) -> &JwkSet {
         &self.published
-    }
-}
-
-fn jwk_algorithm(algorithm: Algorithm) -> jsonwebtoken::jwk::KeyAlgorithm {
-    use jsonwebtoken::jwk::KeyAlgorithm;
-    match algorithm {
-        Algorithm::EdDSA => KeyAlgorithm::EdDSA,
-        Algorithm::HS256 => KeyAlgorithm::HS256,
-        _ => KeyAlgorithm::RS256,
     }
 }
 

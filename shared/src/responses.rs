@@ -1,13 +1,9 @@
-//! The success bodies of SPEC §3: TOKENS and USER.
+//! The success bodies every client sees: TOKENS and USER (`openapi.yaml`,
+//! schemas `Tokens` and `User`). Plain data; `session` makes TOKENS.
 
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Response};
 use serde::Serialize;
 
-use crate::error::ApiError;
-use crate::refresh::RefreshToken;
 use crate::store::Profile;
-use crate::tokens::TokenIssuer;
 
 /// RFC 6749 §5.1 token response.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -19,33 +15,7 @@ pub struct TokenPair {
     pub refresh_expires_in: u64,
 }
 
-impl TokenPair {
-    /// A fresh access token for the user, and `refresh`, which expires at `refresh_expires_at`.
-    pub fn issue(
-        issuer: &TokenIssuer,
-        email: &str,
-        refresh: &RefreshToken,
-        refresh_expires_at: i64,
-        now: i64,
-    ) -> Result<Self, ApiError> {
-        let access = issuer.issue_access(&refresh.user_id, email, "", now)?;
-        Ok(Self {
-            access_token: access.token,
-            token_type: "Bearer",
-            expires_in: issuer.access_ttl(),
-            refresh_token: refresh.encode(),
-            refresh_expires_in: u64::try_from(refresh_expires_at - now).unwrap_or(0),
-        })
-    }
-
-    pub fn into_response(self, status: StatusCode) -> Response<Body> {
-        let mut response = crate::http::json_response(status, &self);
-        crate::http::no_store(&mut response);
-        response
-    }
-}
-
-/// SPEC §3 USER: never the password hash.
+/// USER: never the password hash.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UserBody {
     pub id: String,

@@ -1,16 +1,24 @@
-//! Cold-start wiring shared by the Lambda binaries: logging and key loading.
-//! Each `main.rs` reads its settings, builds its clients with these helpers
-//! and hands one handler to the runtime; a bad setting stops the function at
-//! init with a message naming the variable.
+//! Cold-start wiring shared by the Lambda binaries: logging, and the one
+//! `boot` that reads the settings, loads the keys a function declares in its
+//! `Needs` and, for functions with a store, configures the SDK once and warms
+//! the store's connections. A bad setting stops the function at init with a
+//! message naming the variable.
 
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::config::{ConfigError, KeySettings};
+use crate::config::{ConfigError, KeySettings, Vars, env_lookup};
 use crate::keys::{KeyError, SigningKey, VerificationKeys};
 use crate::password::PasswordError;
-use crate::tokens::TokenVerifier;
+use crate::services::{Keys, Needs, Services, ServicesError};
+use crate::tokens::{TokenIssuer, TokenVerifier};
 use crate::{Algorithm, TokenSettings};
+
+#[cfg(any(feature = "dynamodb", feature = "secrets"))]
+type Sdk = aws_config::SdkConfig;
+/// Without an AWS feature there is no SDK configuration to pass.
+#[cfg(not(any(feature = "dynamodb", feature = "secrets")))]
+type Sdk = ();
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootError {
@@ -22,6 +30,15 @@ pub enum BootError {
     Password(#[from] PasswordError),
     #[error("JWT_SIGNING_KEY_SECRET_ARN could not be read: {0}")]
     Secret(String),
+}
+
+impl From<ServicesError> for BootError {
+    fn from(err: ServicesError) -> Self {
+        match err {
+            ServicesError::Config(e) => Self::Config(e),
+            ServicesError::Password(e) => Self::Password(e),
+        }
+    }
 }
 
 /// One JSON object per line, with the current span's fields: the runtime's
@@ -52,27 +69,51 @@ pub fn init_tracing() {
     let _ = tracing::subscriber::set_global_default(json_logs(std::io::stdout));
 }
 
+/// The services of a function without a store (the authorizer, jwks): no
+/// network call at all, so it takes no signing key from Secrets Manager.
+pub async fn services(needs: &Needs) -> Result<Services, BootError> {
+    build_services(needs, None).await
+}
+
+/// The services and the DynamoDB store of a function with `needs`. The
+/// signing key, if any, is read while the store's connections open.
+#[cfg(feature = "dynamodb")]
+pub async fn boot(needs: &Needs) -> Result<(Services, crate::store::dynamo::DynamoStore), BootError> {
+    let (sdk, store) = dynamo_store(crate::StoreSettings::from_env()?).await;
+    let (services, ()) = tokio::join!(build_services(needs, Some(&sdk)), store.warm_up(needs.connections));
+    Ok((services?, store))
+}
+
+async fn build_services(needs: &Needs, sdk: Option<&Sdk>) -> Result<Services, BootError> {
+    let vars = Vars::new(env_lookup);
+    let services = Services::from_vars(&vars)?;
+    if needs.keys == Keys::None {
+        return Ok(services);
+    }
+    let tokens = TokenSettings::from_vars(&vars)?;
+    let keys = KeySettings::from_vars(&vars);
+    let signing = match needs.keys {
+        Keys::Sign => Some(signing_key(tokens.algorithm, &keys, sdk).await?),
+        _ => None,
+    };
+    let verifier = verifier(&tokens, &keys, signing.as_ref())?;
+    Ok(services.with_keys(signing.map(|key| TokenIssuer::new(&tokens, key)), Some(verifier)))
+}
+
 /// The signing key from the environment, a file, or (with the `secrets`
 /// feature) AWS Secrets Manager, read once per cold start.
-pub async fn signing_key(
-    algorithm: Algorithm,
-    keys: &KeySettings,
-    #[cfg(feature = "secrets")] sdk: &aws_config::SdkConfig,
-) -> Result<SigningKey, BootError> {
+pub async fn signing_key(algorithm: Algorithm, keys: &KeySettings, sdk: Option<&Sdk>) -> Result<SigningKey, BootError> {
     if let Some(key) = SigningKey::from_settings(algorithm, keys)? {
         return Ok(key);
     }
     let Some(arn) = &keys.signing_key_secret_arn else { return Err(KeyError::NoSigningKey.into()) };
     #[cfg(feature = "secrets")]
-    {
+    if let Some(sdk) = sdk {
         let material = crate::secrets::read_secret(sdk, arn).await.map_err(BootError::Secret)?;
-        Ok(SigningKey::from_material(algorithm, material.expose())?)
+        return Ok(SigningKey::from_material(algorithm, material.expose())?);
     }
-    #[cfg(not(feature = "secrets"))]
-    {
-        let _ = arn;
-        Err(BootError::Secret("this function is built without Secrets Manager support".into()))
-    }
+    let _ = (arn, sdk);
+    Err(BootError::Secret("this function is built without Secrets Manager support".into()))
 }
 
 /// The verifier for `settings`, with `JWT_VERIFY_KEYS` and the signing key's public half.
@@ -92,6 +133,6 @@ pub async fn dynamo_store(
     settings: crate::StoreSettings,
 ) -> (aws_config::SdkConfig, crate::store::dynamo::DynamoStore) {
     let sdk = crate::aws::sdk_config(settings.endpoint.as_deref()).await;
-    let client = crate::store::dynamo::client(&sdk, settings.endpoint.as_deref());
-    (sdk, crate::store::dynamo::DynamoStore::new(client, settings.table_name))
+    let store = crate::store::dynamo::DynamoStore::from_sdk(&sdk, &settings);
+    (sdk, store)
 }

@@ -25,12 +25,21 @@ use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use shared::http::bearer_token;
-use shared::{AccessClaims, Clock, TokenVerifier};
+use shared::request::bearer_token;
+use shared::{AccessClaims, Clock, Keys, Needs, Services, TokenVerifier};
+
+/// Public keys only, no store, no AWS call.
+pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, other_actions: &[] };
 
 pub struct Authorizer {
     pub verifier: Arc<TokenVerifier>,
     pub clock: Arc<dyn Clock>,
+}
+
+impl Authorizer {
+    pub fn new(services: &Services) -> Self {
+        Self { verifier: services.verifier(), clock: services.clock.clone() }
+    }
 }
 
 /// REST APIs turn this error message into their own `401 Unauthorized`.

@@ -3,14 +3,20 @@
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use shared::VerificationKeys;
+use shared::{Keys, Needs, Services, VerificationKeys};
+
+pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, other_actions: &[] };
 
 pub struct Jwks {
     body: String,
 }
 
 impl Jwks {
-    pub fn new(keys: &VerificationKeys) -> Self {
+    pub fn new(services: &Services) -> Self {
+        Self::from_keys(services.verifier().keys())
+    }
+
+    pub fn from_keys(keys: &VerificationKeys) -> Self {
         Self { body: serde_json::to_string(keys.public_jwks()).unwrap_or_else(|_| "{\"keys\":[]}".into()) }
     }
 }
@@ -19,7 +25,7 @@ pub async fn handle(_req: Request, deps: &Jwks) -> Result<Response<Body>, lambda
     let mut response = Response::new(Body::Text(deps.body.clone()));
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(shared::http::JSON_CONTENT_TYPE));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(shared::response::JSON_CONTENT_TYPE));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
     Ok(response)
 }

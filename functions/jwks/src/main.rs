@@ -1,12 +1,10 @@
-use jwks::Jwks;
+use jwks::{Jwks, NEEDS};
 use lambda_http::{Error, run, service_fn};
-use shared::{KeySettings, TokenSettings, runtime};
+use shared::runtime;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
-    let tokens = TokenSettings::from_env()?;
-    let verifier = runtime::verifier(&tokens, &KeySettings::from_env(), None)?;
-    let deps = Jwks::new(verifier.keys());
+    let deps = Jwks::new(&runtime::services(&NEEDS).await?);
     run(service_fn(|req| jwks::handle(req, &deps))).await
 }

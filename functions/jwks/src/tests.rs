@@ -11,8 +11,9 @@ async fn publishes_every_verification_key_with_a_cache_header() {
     let jwks = serde_json::json!({"keys": [old.verification_jwk()]}).to_string();
     let settings = KeySettings { verify_keys: Some(jwks), ..KeySettings::default() };
     let keys = VerificationKeys::from_settings(Algorithm::RS256, &settings, Some(&current)).unwrap();
-    let response =
-        handle(testing::request(Method::GET, "/.well-known/jwks.json", None, ""), &Jwks::new(&keys)).await.unwrap();
+    let response = handle(testing::request(Method::GET, "/.well-known/jwks.json", None, ""), &Jwks::from_keys(&keys))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "public, max-age=600");
     let body = body_json(&response);
@@ -31,7 +32,8 @@ async fn publishes_every_verification_key_with_a_cache_header() {
 async fn an_hs256_deployment_publishes_no_key() {
     let (secret, _) = SigningKey::generate(Algorithm::HS256).unwrap();
     let keys = VerificationKeys::from_settings(Algorithm::HS256, &KeySettings::default(), Some(&secret)).unwrap();
-    let response =
-        handle(testing::request(Method::GET, "/.well-known/jwks.json", None, ""), &Jwks::new(&keys)).await.unwrap();
+    let response = handle(testing::request(Method::GET, "/.well-known/jwks.json", None, ""), &Jwks::from_keys(&keys))
+        .await
+        .unwrap();
     assert_eq!(body_json(&response), serde_json::json!({"keys": []}));
 }

@@ -18,7 +18,15 @@ use aws_lambda_events::cloudformation::{
 };
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
-use shared::{Algorithm, Secret, SigningKey};
+use shared::{Algorithm, Keys, Needs, Secret, SigningKey};
+
+/// Reads the current key's secret and writes a new version of it; no store.
+pub const NEEDS: Needs = Needs {
+    keys: Keys::None,
+    store: &[],
+    connections: 0,
+    other_actions: &["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+};
 
 /// Where the private key lives: Secrets Manager in AWS, memory in tests.
 pub trait Vault: Send + Sync {
@@ -48,11 +56,11 @@ pub struct KeyProperties {
 
 pub type Request = CloudFormationCustomResourceRequest<KeyProperties, KeyProperties>;
 
+/// A key pair only: the public half goes into the JWKS, so no shared secret.
 fn algorithm(name: &str) -> Result<Algorithm, String> {
-    match name {
-        "RS256" => Ok(Algorithm::RS256),
-        "EdDSA" => Ok(Algorithm::EdDSA),
-        other => Err(format!("Algorithm must be RS256 or EdDSA, not {other:?}")),
+    match name.parse::<Algorithm>() {
+        Ok(algorithm) if !algorithm.is_symmetric() => Ok(algorithm),
+        _ => Err(format!("Algorithm must be RS256 or EdDSA, not {name:?}")),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `POST /login`: the password grant, as JSON or as an OAuth2 form (SPEC §3).
+//! `POST /login`: the password grant, as JSON or as an OAuth2 form
+//! (`openapi.yaml`, `/login`).
 //!
 //! An unknown email and a wrong password take the same path: one credentials
 //! read, one argon2id verification (against a decoy hash when there is no
@@ -9,18 +10,45 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::http::{Accepts, RequestBody, parse_form, parse_json, read_body};
-use shared::store::Store;
-use shared::{ApiError, Clock, Passwords, RefreshToken, ThrottleSettings, TokenIssuer, TokenPair, normalize_email};
+use shared::request::{Accepts, RequestBody, parse_form, parse_json, read_body, require_grant};
+use shared::response::json_no_store;
+use shared::store::{Op, Store};
+use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, normalize_email};
 
 const WRONG_CREDENTIALS: &str = "the email or password is incorrect";
 
+pub const NEEDS: Needs = Needs {
+    keys: Keys::Sign,
+    store: &[
+        Op::LoginFailures,
+        Op::Credentials,
+        Op::RecordLoginFailure,
+        Op::ClearLoginFailures,
+        Op::SetPasswordHash,
+        Op::CreateSession,
+    ],
+    connections: 1,
+    other_actions: &[],
+};
+
 pub struct Login<S> {
     pub store: S,
-    pub issuer: Arc<TokenIssuer>,
+    pub sessions: Sessions,
     pub passwords: Passwords,
     pub throttle: ThrottleSettings,
     pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Store> Login<S> {
+    pub fn new(store: S, services: &Services) -> Self {
+        Self {
+            store,
+            sessions: services.sessions(),
+            passwords: services.passwords.clone(),
+            throttle: services.throttle,
+            clock: services.clock.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -50,11 +78,7 @@ pub fn credentials(req: &Request) -> Result<(String, String), ApiError> {
         }
         RequestBody::Form(bytes) => {
             let form: FormLogin = parse_form(bytes)?;
-            match form.grant_type.as_deref() {
-                None => return Err(ApiError::invalid_request("grant_type is required")),
-                Some("password") => {}
-                Some(_) => return Err(ApiError::UnsupportedGrantType("password")),
-            }
+            require_grant(form.grant_type.as_deref(), "password")?;
             let username = form.username.ok_or_else(|| ApiError::invalid_request("username is required"))?;
             let password = form.password.ok_or_else(|| ApiError::invalid_request("password is required"))?;
             Ok((username, password))
@@ -99,11 +123,9 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
             Err(err) => tracing::warn!(error = %err, "password rehash failed"),
         }
     }
-    let refresh = RefreshToken::first(&user.user_id);
-    let record = refresh.record(now, deps.issuer.refresh_ttl());
-    deps.store.create_session(&record).await?;
+    let tokens = deps.sessions.open(&deps.store, &user.user_id, &user.email, now).await?;
     tracing::info!(user_id = %user.user_id, "login succeeded");
-    Ok(TokenPair::issue(&deps.issuer, &user.email, &refresh, record.expires_at, now)?.into_response(StatusCode::OK))
+    Ok(json_no_store(StatusCode::OK, &tokens))
 }
 
 #[cfg(test)]

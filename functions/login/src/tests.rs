@@ -1,10 +1,8 @@
-use std::sync::Arc;
-
 use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::store::{MemoryStore, Store};
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, error_code, form_post, json_post};
-use shared::{Algorithm, Clock, ManualClock, PasswordSettings, Passwords};
+use shared::{Clock, ManualClock, PasswordSettings, Passwords};
 
 use super::*;
 
@@ -14,12 +12,10 @@ struct Fixture<S> {
 }
 
 async fn fixture<S: Store>(store: S) -> Fixture<S> {
-    let (issuer, _) = testing::tokens(Algorithm::RS256, None);
     let clock = testing::clock();
-    let passwords = testing::cheap_passwords();
-    testing::seed_user(&store, &passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
-    let login =
-        Login { store, issuer, passwords, throttle: ThrottleSettings::default(), clock: Arc::new(clock.clone()) };
+    let services = testing::services(&clock);
+    testing::seed_user(&store, &services.passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
+    let login = Login::new(store, &services);
     Fixture { login, clock }
 }
 
@@ -214,14 +210,7 @@ async fn a_failing_store_is_503_with_retry_after() {
 
 #[tokio::test]
 async fn an_unreachable_dynamodb_is_503() {
-    let (issuer, _) = testing::tokens(Algorithm::RS256, None);
-    let login = Login {
-        store: testing::unreachable_store().await,
-        issuer,
-        passwords: testing::cheap_passwords(),
-        throttle: ThrottleSettings::default(),
-        clock: Arc::new(testing::clock()),
-    };
+    let login = Login::new(testing::unreachable_store().await, &testing::services(&testing::clock()));
     let response = handle(json_post("/login", &right()), &login).await.unwrap();
     assert_eq!(response.status(), 503);
 }

@@ -8,13 +8,28 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::http::{Accepts, RequestBody, no_content, parse_json, read_body};
-use shared::store::{Store, presents};
-use shared::{ApiError, Clock, RefreshToken};
+use shared::request::json_body;
+use shared::response::no_content;
+use shared::store::{Op, Store, presents};
+use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services};
+
+/// The token and its family are read at once.
+pub const NEEDS: Needs = Needs {
+    keys: Keys::None,
+    store: &[Op::RefreshState, Op::RevokeFamily, Op::RevokeAll],
+    connections: 2,
+    other_actions: &[],
+};
 
 pub struct Logout<S> {
     pub store: S,
     pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Store> Logout<S> {
+    pub fn new(store: S, services: &Services) -> Self {
+        Self { store, clock: services.clock.clone() }
+    }
 }
 
 #[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, Debug)]
@@ -37,8 +52,7 @@ pub async fn handle<S: Store>(req: Request, deps: &Logout<S>) -> Result<Response
 }
 
 async fn logout<S: Store>(req: &Request, deps: &Logout<S>) -> Result<Response<Body>, ApiError> {
-    let RequestBody::Json(bytes) = read_body(req, Accepts::Json)? else { unreachable!("JSON only") };
-    let body: LogoutRequest = parse_json(bytes)?;
+    let body: LogoutRequest = json_body(req)?;
     let now = deps.clock.now();
     let Ok(presented) = RefreshToken::parse(&body.refresh_token) else {
         tracing::info!("logout with something that is not a refresh token: nothing to revoke");

@@ -1,15 +1,11 @@
-use std::sync::Arc;
-
 use lambda_http::{Error, run, service_fn};
-use logout::Logout;
-use shared::{StoreSettings, SystemClock, runtime};
+use logout::{Logout, NEEDS};
+use shared::runtime;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
-    let (_, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
-    // The token and its family are read at once.
-    store.warm_up(2).await;
-    let deps = Logout { store, clock: Arc::new(SystemClock) };
+    let (services, store) = runtime::boot(&NEEDS).await?;
+    let deps = Logout::new(store, &services);
     run(service_fn(|req| logout::handle(req, &deps))).await
 }

@@ -1,30 +1,28 @@
-use std::sync::Arc;
-
 use lambda_http::http::Method;
 use serde_json::json;
 use shared::store::{MemoryStore, Store, User};
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, error_code, json_post};
-use shared::{Algorithm, Clock, ManualClock, RefreshToken, TokenIssuer, TokenPair};
+use shared::{Clock, ManualClock, RefreshToken, TokenPair};
 
 use super::*;
 
 struct Fixture<S> {
     logout: Logout<S>,
-    issuer: Arc<TokenIssuer>,
+    sessions: shared::Sessions,
     clock: ManualClock,
     user: User,
 }
 
 async fn fixture<S: Store>(store: S) -> Fixture<S> {
-    let (issuer, _) = testing::tokens(Algorithm::RS256, None);
     let clock = testing::clock();
-    let user = testing::seed_user(&store, &testing::cheap_passwords(), ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
-    Fixture { logout: Logout { store, clock: Arc::new(clock.clone()) }, issuer, clock, user }
+    let services = testing::services(&clock);
+    let user = testing::seed_user(&store, &services.passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
+    Fixture { logout: Logout::new(store, &services), sessions: services.sessions(), clock, user }
 }
 
 impl<S: Store> Fixture<S> {
     async fn login(&self) -> TokenPair {
-        testing::login(&self.logout.store, &self.issuer, &self.user, self.clock.now()).await
+        testing::login(&self.logout.store, &self.sessions, &self.user, self.clock.now()).await
     }
 
     async fn post(&self, body: serde_json::Value) -> Response<Body> {

@@ -8,14 +8,23 @@ use std::sync::Arc;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::http::bearer_token;
-use shared::store::Store;
-use shared::{ApiError, Clock, TokenVerifier, UserBody};
+use shared::request::bearer_token;
+use shared::response::json_no_store;
+use shared::store::{Op, Store};
+use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, UserBody};
+
+pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[Op::Profile], connections: 1, other_actions: &[] };
 
 pub struct Me<S> {
     pub store: S,
     pub verifier: Arc<TokenVerifier>,
     pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Store> Me<S> {
+    pub fn new(store: S, services: &Services) -> Self {
+        Self { store, verifier: services.verifier(), clock: services.clock.clone() }
+    }
 }
 
 pub async fn handle<S: Store>(req: Request, deps: &Me<S>) -> Result<Response<Body>, lambda_http::Error> {
@@ -47,9 +56,7 @@ pub fn subject(req: &Request, verifier: &TokenVerifier, now: i64) -> Result<Stri
 async fn me<S: Store>(req: &Request, deps: &Me<S>) -> Result<Response<Body>, ApiError> {
     let user_id = subject(req, &deps.verifier, deps.clock.now())?;
     let profile = deps.store.profile(&user_id).await?.ok_or(ApiError::InvalidToken("the user no longer exists"))?;
-    let mut response = shared::http::json_response(StatusCode::OK, &UserBody::from(&profile));
-    shared::http::no_store(&mut response);
-    Ok(response)
+    Ok(json_no_store(StatusCode::OK, &UserBody::from(&profile)))
 }
 
 #[cfg(test)]

@@ -1,5 +1,4 @@
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use lambda_http::http::Method;
 use lambda_http::request::RequestContext;
@@ -7,22 +6,22 @@ use lambda_http::{Request, RequestExt};
 use serde_json::json;
 use shared::store::{MemoryStore, Store, User};
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, error_code};
-use shared::{Algorithm, Clock, ManualClock, TokenIssuer};
+use shared::{Algorithm, Clock, ManualClock};
 
 use super::*;
 
 struct Fixture<S> {
     me: Me<S>,
-    issuer: Arc<TokenIssuer>,
+    sessions: shared::Sessions,
     clock: ManualClock,
     user: User,
 }
 
 async fn fixture<S: Store>(store: S) -> Fixture<S> {
-    let (issuer, verifier) = testing::tokens(Algorithm::RS256, None);
     let clock = testing::clock();
-    let user = testing::seed_user(&store, &testing::cheap_passwords(), ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
-    Fixture { me: Me { store, verifier, clock: Arc::new(clock.clone()) }, issuer, clock, user }
+    let services = testing::services(&clock);
+    let user = testing::seed_user(&store, &services.passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
+    Fixture { me: Me::new(store, &services), sessions: services.sessions(), clock, user }
 }
 
 fn get(authorization: Option<&str>) -> Request {
@@ -53,7 +52,7 @@ impl<S: Store> Fixture<S> {
     }
 
     fn access_token(&self) -> String {
-        self.issuer.issue_access(&self.user.id, ADA_EMAIL, "", self.clock.now()).unwrap().token
+        self.sessions.issuer().issue_access(&self.user.id, ADA_EMAIL, "", self.clock.now()).unwrap().token
     }
 }
 
@@ -118,7 +117,7 @@ async fn an_expired_token_is_401_invalid_token() {
 #[tokio::test]
 async fn a_refresh_token_is_not_an_access_token() {
     let f = memory().await;
-    let pair = testing::login(&f.me.store, &f.issuer, &f.user, f.clock.now()).await;
+    let pair = testing::login(&f.me.store, &f.sessions, &f.user, f.clock.now()).await;
     assert_invalid_token(&f.send(get(Some(&format!("Bearer {}", pair.refresh_token)))).await);
 }
 

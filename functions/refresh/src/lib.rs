@@ -1,26 +1,32 @@
 //! `POST /refresh`: the refresh-token grant with rotation, a grace interval
-//! for retries, and reuse detection that revokes the session (SPEC §4).
-//! Refresh tokens are opaque (`shared::refresh`): nothing here verifies a
-//! signature; the store checks the token's secret against its hash.
+//! for retries, and reuse detection that revokes the session (README,
+//! "Tokens"). Refresh tokens are opaque (`shared::refresh`): nothing here
+//! verifies a signature; the store checks the token's secret against its hash.
 
 use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::http::{Accepts, RequestBody, parse_form, parse_json, read_body};
-use shared::store::{Rotation, Store};
-use shared::{ApiError, Clock, RefreshToken, TokenIssuer, TokenPair};
+use shared::request::{Accepts, RequestBody, parse_form, parse_json, read_body, require_grant};
+use shared::response::json_no_store;
+use shared::store::{Op, Store};
+use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services, Sessions};
 
-const INVALID: &str = "the refresh token is invalid, expired or revoked";
-const REUSED: &str = "the refresh token was already used; the session has been revoked";
+/// Rotation reads the token and its family while the profile is read: three calls at once.
+pub const NEEDS: Needs =
+    Needs { keys: Keys::Sign, store: &[Op::RotateRefresh, Op::Profile], connections: 3, other_actions: &[] };
 
 pub struct Refresh<S> {
     pub store: S,
-    pub issuer: Arc<TokenIssuer>,
-    /// Seconds during which a retried refresh gets the same successor.
-    pub grace: u64,
+    pub sessions: Sessions,
     pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Store> Refresh<S> {
+    pub fn new(store: S, services: &Services) -> Self {
+        Self { store, sessions: services.sessions(), clock: services.clock.clone() }
+    }
 }
 
 #[derive(Deserialize)]
@@ -45,11 +51,7 @@ pub fn presented_token(req: &Request) -> Result<String, ApiError> {
         RequestBody::Json(bytes) => Ok(parse_json::<JsonRefresh>(bytes)?.refresh_token),
         RequestBody::Form(bytes) => {
             let form: FormRefresh = parse_form(bytes)?;
-            match form.grant_type.as_deref() {
-                None => return Err(ApiError::invalid_request("grant_type is required")),
-                Some("refresh_token") => {}
-                Some(_) => return Err(ApiError::UnsupportedGrantType("refresh_token")),
-            }
+            require_grant(form.grant_type.as_deref(), "refresh_token")?;
             form.refresh_token.ok_or_else(|| ApiError::invalid_request("refresh_token is required"))
         }
     }
@@ -58,33 +60,10 @@ pub fn presented_token(req: &Request) -> Result<String, ApiError> {
 async fn refresh<S: Store>(req: &Request, deps: &Refresh<S>) -> Result<Response<Body>, ApiError> {
     let presented = RefreshToken::parse(&presented_token(req)?).map_err(|_| {
         tracing::info!("refresh refused: not a refresh token");
-        ApiError::InvalidGrant(INVALID)
+        Sessions::not_a_refresh_token()
     })?;
-    let now = deps.clock.now();
-    let hash = presented.secret_hash();
-    let successor = presented.next();
-    let record = successor.record(now, deps.issuer.refresh_ttl());
-    let (rotation, profile) = tokio::try_join!(
-        deps.store.rotate_refresh(presented.reference(&hash), &record, now, deps.grace),
-        deps.store.profile(&presented.user_id),
-    )?;
-    let (next, next_record) = match rotation {
-        Rotation::Rotated(stored) => (successor, stored),
-        // The same successor as the first time: derived from this token and its stored id.
-        Rotation::Replayed(stored) => (presented.successor(&stored.token_id), stored),
-        Rotation::Reused => {
-            let (user_id, family_id) = (&presented.user_id, &presented.family_id);
-            tracing::warn!(%user_id, %family_id, "refresh token reused: session revoked");
-            return Err(ApiError::InvalidGrant(REUSED));
-        }
-        Rotation::Refused(why) => {
-            tracing::info!(reason = ?why, "refresh refused");
-            return Err(ApiError::InvalidGrant(INVALID));
-        }
-    };
-    let profile = profile.ok_or(ApiError::InvalidGrant(INVALID))?;
-    let pair = TokenPair::issue(&deps.issuer, &profile.email, &next, next_record.expires_at, now)?;
-    Ok(pair.into_response(StatusCode::OK))
+    let tokens = deps.sessions.rotate(&deps.store, &presented, deps.clock.now()).await?;
+    Ok(json_no_store(StatusCode::OK, &tokens))
 }
 
 #[cfg(test)]

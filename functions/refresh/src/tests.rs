@@ -4,9 +4,10 @@ use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::store::{MemoryStore, Store, User};
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, error_code, form_post, json_post};
-use shared::{Algorithm, Clock, ManualClock, TokenPair};
+use shared::{Clock, ManualClock, TokenPair};
 
 use super::*;
+use shared::session::{INVALID, REUSED};
 
 struct Fixture<S> {
     refresh: Refresh<S>,
@@ -16,16 +17,16 @@ struct Fixture<S> {
 }
 
 async fn fixture<S: Store>(store: S) -> Fixture<S> {
-    let (issuer, verifier) = testing::tokens(Algorithm::RS256, None);
     let clock = testing::clock();
-    let user = testing::seed_user(&store, &testing::cheap_passwords(), ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
-    let refresh = Refresh { store, issuer, grace: 10, clock: Arc::new(clock.clone()) };
-    Fixture { refresh, verifier, clock, user }
+    let services = testing::services(&clock);
+    let user = testing::seed_user(&store, &services.passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
+    let refresh = Refresh::new(store, &services);
+    Fixture { refresh, verifier: services.verifier(), clock, user }
 }
 
 impl<S: Store> Fixture<S> {
     async fn login(&self) -> TokenPair {
-        testing::login(&self.refresh.store, &self.refresh.issuer, &self.user, self.clock.now()).await
+        testing::login(&self.refresh.store, &self.refresh.sessions, &self.user, self.clock.now()).await
     }
 
     async fn post(&self, refresh_token: &str) -> Response<Body> {

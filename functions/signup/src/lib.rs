@@ -1,22 +1,36 @@
-//! `POST /signup`: creates an account and its first session (SPEC §3).
+//! `POST /signup`: creates an account and its first session (`openapi.yaml`, `/signup`).
 
 use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
-use shared::http::{Accepts, RequestBody, parse_json, read_body};
-use shared::store::{Store, User};
-use shared::{ApiError, Clock, Passwords, RefreshToken, TokenIssuer, TokenPair, UserBody, normalize_email};
+use shared::request::json_body;
+use shared::response::json_no_store;
+use shared::store::{Op, Store, User};
+use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, TokenPair, UserBody, normalize_email};
 
 /// Longest display name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
+pub const NEEDS: Needs = Needs { keys: Keys::Sign, store: &[Op::CreateUser], connections: 1, other_actions: &[] };
+
 pub struct Signup<S> {
     pub store: S,
-    pub issuer: Arc<TokenIssuer>,
+    pub sessions: Sessions,
     pub passwords: Passwords,
     pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Store> Signup<S> {
+    pub fn new(store: S, services: &Services) -> Self {
+        Self {
+            store,
+            sessions: services.sessions(),
+            passwords: services.passwords.clone(),
+            clock: services.clock.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -39,8 +53,7 @@ pub async fn handle<S: Store>(req: Request, deps: &Signup<S>) -> Result<Response
 }
 
 async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Body>, ApiError> {
-    let RequestBody::Json(bytes) = read_body(req, Accepts::Json)? else { unreachable!("JSON only") };
-    let body: SignupRequest = parse_json(bytes)?;
+    let body: SignupRequest = json_body(req)?;
     let email = normalize_email(&body.email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
     let name = clean_name(body.name)?;
     let context = personal_words(&email, name.as_deref());
@@ -57,16 +70,11 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
         password_hash: deps.passwords.hash(&body.password).await?,
         created_at: now,
     };
-    let refresh = RefreshToken::first(&user.id);
-    let record = refresh.record(now, deps.issuer.refresh_ttl());
-    deps.store.create_user(&user, &record).await?;
+    let session = deps.sessions.start(&user.id, &user.email, now)?;
+    deps.store.create_user(&user, &session.record).await?;
     tracing::info!(user_id = %user.id, "account created");
-
-    let tokens = TokenPair::issue(&deps.issuer, &user.email, &refresh, record.expires_at, now)?;
-    let body = SignupResponse { user: UserBody::from(&user.profile()), tokens };
-    let mut response = shared::http::json_response(StatusCode::CREATED, &body);
-    shared::http::no_store(&mut response);
-    Ok(response)
+    let body = SignupResponse { user: UserBody::from(&user.profile()), tokens: session.tokens };
+    Ok(json_no_store(StatusCode::CREATED, &body))
 }
 
 /// What a password must not be built on: the email, its local part and the

@@ -1,20 +1,11 @@
-use std::sync::Arc;
-
 use lambda_http::{Error, run, service_fn};
-use shared::{
-    KeySettings, PasswordSettings, Passwords, StoreSettings, SystemClock, TokenIssuer, TokenSettings, runtime,
-};
-use signup::Signup;
+use shared::runtime;
+use signup::{NEEDS, Signup};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
-    let tokens = TokenSettings::from_env()?;
-    let passwords = Passwords::new(PasswordSettings::from_env()?)?;
-    let keys = KeySettings::from_env();
-    let (sdk, store) = runtime::dynamo_store(StoreSettings::from_env()?).await;
-    let (key, ()) = tokio::join!(runtime::signing_key(tokens.algorithm, &keys, &sdk), store.warm_up(1));
-    let deps =
-        Signup { store, issuer: Arc::new(TokenIssuer::new(&tokens, key?)), passwords, clock: Arc::new(SystemClock) };
+    let (services, store) = runtime::boot(&NEEDS).await?;
+    let deps = Signup::new(store, &services);
     run(service_fn(|req| signup::handle(req, &deps))).await
 }

@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use lambda_http::http::Method;
 use serde_json::{Value, json};
 use shared::store::{MemoryStore, Store};
@@ -9,8 +7,7 @@ use shared::{Algorithm, Clock};
 use super::*;
 
 fn deps<S: Store>(store: S) -> Signup<S> {
-    let (issuer, _) = testing::tokens(Algorithm::RS256, None);
-    Signup { store, issuer, passwords: testing::cheap_passwords(), clock: Arc::new(testing::clock()) }
+    Signup::new(store, &testing::services(&testing::clock()))
 }
 
 async fn post<S: Store>(deps: &Signup<S>, body: Value) -> Response<Body> {
@@ -51,7 +48,7 @@ async fn the_access_token_names_the_new_user<S: Store>(store: S) {
     let d = deps(store);
     let (_, verifier) = testing::tokens(
         Algorithm::RS256,
-        Some(&serde_json::to_string(&json!({"keys": [d.issuer.signing_key().verification_jwk()]})).unwrap()),
+        Some(&serde_json::to_string(&json!({"keys": [d.sessions.issuer().signing_key().verification_jwk()]})).unwrap()),
     );
     let body = body_json(&post(&d, ada()).await);
     let claims = verifier.verify_access(body["access_token"].as_str().unwrap(), d.clock.now()).unwrap();

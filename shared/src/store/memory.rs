@@ -2,10 +2,11 @@
 //! makes every operation atomic, the same guarantees DynamoDB's conditional
 //! writes and transactions give the other implementation.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::ops::Op;
 use super::{
     Credentials, Decision, FailureWindow, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store,
     StoreError, TokenRef, User, decide,
@@ -49,6 +50,7 @@ impl Data {
 pub struct MemoryStore {
     data: Arc<Mutex<Data>>,
     unavailable: Arc<AtomicBool>,
+    used: Arc<Mutex<BTreeSet<Op>>>,
 }
 
 impl MemoryStore {
@@ -67,7 +69,14 @@ impl MemoryStore {
         (data.users.len(), data.emails.len(), data.families.len())
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Data>, StoreError> {
+    /// Every operation called since the last call: tests hold it to a
+    /// function's declared `Needs`.
+    pub fn take_operations_used(&self) -> BTreeSet<Op> {
+        std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn lock(&self, op: Op) -> Result<MutexGuard<'_, Data>, StoreError> {
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(op);
         if self.unavailable.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable("fault injected".into()));
         }
@@ -83,7 +92,7 @@ fn key(a: &str, b: &str) -> (String, String) {
 
 impl Store for MemoryStore {
     async fn create_user(&self, user: &User, first_session: &RefreshRecord) -> Result<(), StoreError> {
-        let mut data = self.lock()?;
+        let mut data = self.lock(Op::CreateUser)?;
         if data.emails.contains_key(&user.email) || data.users.contains_key(&user.id) {
             return Err(StoreError::EmailTaken);
         }
@@ -94,7 +103,7 @@ impl Store for MemoryStore {
     }
 
     async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
-        let data = self.lock()?;
+        let data = self.lock(Op::Credentials)?;
         Ok(data.emails.get(email).and_then(|id| data.users.get(id)).map(|user| Credentials {
             user_id: user.id.clone(),
             email: user.email.clone(),
@@ -103,11 +112,11 @@ impl Store for MemoryStore {
     }
 
     async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
-        Ok(self.lock()?.users.get(user_id).map(User::profile))
+        Ok(self.lock(Op::Profile)?.users.get(user_id).map(User::profile))
     }
 
     async fn set_password_hash(&self, email: &str, hash: &str) -> Result<(), StoreError> {
-        let mut data = self.lock()?;
+        let mut data = self.lock(Op::SetPasswordHash)?;
         let Some(id) = data.emails.get(email).cloned() else { return Ok(()) };
         if let Some(user) = data.users.get_mut(&id) {
             user.password_hash = hash.to_string();
@@ -116,12 +125,12 @@ impl Store for MemoryStore {
     }
 
     async fn create_session(&self, first: &RefreshRecord) -> Result<(), StoreError> {
-        self.lock()?.insert_session(first);
+        self.lock(Op::CreateSession)?.insert_session(first);
         Ok(())
     }
 
     async fn refresh_state(&self, token: TokenRef<'_>) -> Result<Option<RefreshState>, StoreError> {
-        Ok(self.lock()?.state(token.user_id, token.token_id))
+        Ok(self.lock(Op::RefreshState)?.state(token.user_id, token.token_id))
     }
 
     async fn rotate_refresh(
@@ -131,7 +140,7 @@ impl Store for MemoryStore {
         now: i64,
         grace: u64,
     ) -> Result<Rotation, StoreError> {
-        let mut data = self.lock()?;
+        let mut data = self.lock(Op::RotateRefresh)?;
         let state = data.state(presented.user_id, presented.token_id);
         Ok(match decide(presented, state.as_ref(), now, grace) {
             Decision::Rotate => {
@@ -151,14 +160,14 @@ impl Store for MemoryStore {
     }
 
     async fn revoke_family(&self, user_id: &str, family_id: &str, _now: i64) -> Result<(), StoreError> {
-        if let Some(revoked) = self.lock()?.families.get_mut(&key(user_id, family_id)) {
+        if let Some(revoked) = self.lock(Op::RevokeFamily)?.families.get_mut(&key(user_id, family_id)) {
             *revoked = true;
         }
         Ok(())
     }
 
     async fn revoke_all(&self, user_id: &str, _now: i64) -> Result<u32, StoreError> {
-        let mut data = self.lock()?;
+        let mut data = self.lock(Op::RevokeAll)?;
         let mut count = 0;
         for ((owner, _), revoked) in data.families.iter_mut() {
             if owner == user_id && !*revoked {
@@ -171,7 +180,7 @@ impl Store for MemoryStore {
 
     async fn record_login_failure(&self, email: &str, now: i64, window: u64) -> Result<FailureWindow, StoreError> {
         let window = i64::try_from(window).unwrap_or(i64::MAX);
-        let mut data = self.lock()?;
+        let mut data = self.lock(Op::RecordLoginFailure)?;
         let entry = data.failures.entry(email.to_string()).or_insert((0, now));
         if entry.1 + window <= now {
             *entry = (0, now);
@@ -182,7 +191,7 @@ impl Store for MemoryStore {
 
     async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<FailureWindow>, StoreError> {
         let window = i64::try_from(window).unwrap_or(i64::MAX);
-        let data = self.lock()?;
+        let data = self.lock(Op::LoginFailures)?;
         Ok(data
             .failures
             .get(email)
@@ -191,7 +200,7 @@ impl Store for MemoryStore {
     }
 
     async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
-        self.lock()?.failures.remove(email);
+        self.lock(Op::ClearLoginFailures)?.failures.remove(email);
         Ok(())
     }
 }

@@ -8,10 +8,12 @@ use std::future::Future;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod memory;
+pub mod ops;
 mod rotation;
 pub mod table;
 
 pub use memory::MemoryStore;
+pub use ops::{Action, Op};
 pub use rotation::{Decision, decide, presents};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

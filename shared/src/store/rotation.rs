@@ -18,7 +18,7 @@ pub enum Decision {
 pub fn presents(presented: TokenRef<'_>, state: &RefreshState) -> bool {
     state.token.user_id == presented.user_id
         && state.token.family_id == presented.family_id
-        && crate::refresh::same_hash(&state.token.secret_hash, presented.secret_hash)
+        && crate::crypto::same_hash(&state.token.secret_hash, presented.secret_hash)
 }
 
 pub fn decide(presented: TokenRef<'_>, state: Option<&RefreshState>, now: i64, grace: u64) -> Decision {

@@ -12,22 +12,14 @@ use serde_json::Value;
 
 use crate::store::{Store, User};
 use crate::{
-    Algorithm, KeySettings, ManualClock, PasswordSettings, Passwords, SigningKey, TokenIssuer, TokenSettings,
-    TokenVerifier, VerificationKeys,
+    Algorithm, Clock, KeySettings, ManualClock, PasswordSettings, Passwords, Services, SessionSettings, Sessions,
+    SigningKey, SystemClock, ThrottleSettings, TokenIssuer, TokenSettings, TokenVerifier, VerificationKeys,
 };
 
-pub use crate::samples::{ADA_EMAIL, ADA_PASSWORD, AUDIENCE, ISSUER};
+pub use crate::samples::{ADA_EMAIL, ADA_ID, ADA_PASSWORD, AUDIENCE, ISSUER};
 
 pub fn token_settings(algorithm: Algorithm) -> TokenSettings {
-    TokenSettings {
-        issuer: ISSUER.into(),
-        audience: AUDIENCE.into(),
-        algorithm,
-        access_ttl: 900,
-        refresh_ttl: 30 * 86_400,
-        leeway: 30,
-        refresh_grace: 10,
-    }
+    TokenSettings { issuer: ISSUER.into(), audience: AUDIENCE.into(), algorithm, access_ttl: 900, leeway: 30 }
 }
 
 /// A token issuer and a verifier that trusts it (plus `extra_jwks`, if any).
@@ -37,6 +29,31 @@ pub fn tokens(algorithm: Algorithm, extra_jwks: Option<&str>) -> (Arc<TokenIssue
     let key_settings = KeySettings { verify_keys: extra_jwks.map(str::to_string), ..KeySettings::default() };
     let keys = VerificationKeys::from_settings(algorithm, &key_settings, Some(&key)).expect("verification keys");
     (Arc::new(TokenIssuer::new(&settings, key)), Arc::new(TokenVerifier::new(&settings, keys)))
+}
+
+/// Every service with test settings: keys for `algorithm` (the verifier also
+/// trusts `extra_jwks`), cheap argon2id, the default throttle and session
+/// settings, and `clock`. Tests change a field before building a function.
+pub fn services_with(algorithm: Algorithm, extra_jwks: Option<&str>, clock: Arc<dyn Clock>) -> Services {
+    let (issuer, verifier) = tokens(algorithm, extra_jwks);
+    Services {
+        clock,
+        passwords: cheap_passwords(),
+        throttle: ThrottleSettings::default(),
+        sessions: SessionSettings::default(),
+        issuer: Some(issuer),
+        verifier: Some(verifier),
+    }
+}
+
+/// RS256 services on a manual clock.
+pub fn services(clock: &ManualClock) -> Services {
+    services_with(Algorithm::RS256, None, Arc::new(clock.clone()))
+}
+
+/// Services that also verify the sample tokens in `events/`, on the real clock.
+pub fn sample_services() -> Services {
+    services_with(Algorithm::RS256, Some(&sample_jwks()), Arc::new(SystemClock))
 }
 
 /// argon2id with the smallest cost the settings allow: tests check behaviour, benches cost.
@@ -141,11 +158,8 @@ pub async fn unreachable_store() -> crate::store::dynamo::DynamoStore {
 }
 
 /// Opens a session for `user`, as login would, and returns its tokens.
-pub async fn login<S: Store>(store: &S, issuer: &TokenIssuer, user: &User, now: i64) -> crate::TokenPair {
-    let refresh = crate::RefreshToken::first(&user.id);
-    let record = refresh.record(now, issuer.refresh_ttl());
-    store.create_session(&record).await.expect("create session");
-    crate::TokenPair::issue(issuer, &user.email, &refresh, record.expires_at, now).expect("issue tokens")
+pub async fn login<S: Store>(store: &S, sessions: &Sessions, user: &User, now: i64) -> crate::TokenPair {
+    sessions.open(store, &user.id, &user.email, now).await.expect("open a session")
 }
 
 /// One file of `events/<function>/`, named `<description>.<expected>.json`.

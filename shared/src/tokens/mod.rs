@@ -9,15 +9,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, Header};
+use jsonwebtoken::Header;
 
+use crate::algorithm::Algorithm;
 use crate::claims::{ACCESS_TOKEN_TYP, AccessClaims};
 use crate::config::TokenSettings;
 use crate::keys::{SigningKey, VerificationKeys};
-
-mod provider;
-
-pub(crate) use provider::install as install_crypto_provider;
 
 /// Tokens longer than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -54,14 +51,6 @@ pub enum TokenError {
     Signing,
 }
 
-pub(crate) fn algorithm_name(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::EdDSA => "EdDSA",
-        Algorithm::HS256 => "HS256",
-        _ => "RS256",
-    }
-}
-
 /// The JOSE header fields this module decides on. `alg` is compared as an
 /// exact string, so `none`, `None` and `NONE` are all simply "not the
 /// configured algorithm".
@@ -94,9 +83,9 @@ pub struct TokenVerifier {
 
 impl TokenVerifier {
     pub fn new(settings: &TokenSettings, keys: VerificationKeys) -> Self {
-        provider::install();
+        crate::crypto::install_provider();
         Self {
-            alg_name: algorithm_name(keys.algorithm()),
+            alg_name: keys.algorithm().name(),
             keys,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
@@ -134,7 +123,7 @@ impl TokenVerifier {
         let kid = header.kid.as_deref().ok_or(TokenError::MissingKeyId)?;
         let key = self.keys.get(kid).ok_or(TokenError::UnknownKey)?;
         let signed = &token[..token.len() - signature.len() - 1];
-        match jsonwebtoken::crypto::verify(signature, signed.as_bytes(), key, self.keys.algorithm()) {
+        match jsonwebtoken::crypto::verify(signature, signed.as_bytes(), key, self.keys.algorithm().jwt()) {
             Ok(true) => {}
             Ok(false) => return Err(TokenError::Signature),
             Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::Base64(_)) => {
@@ -173,14 +162,13 @@ pub struct TokenIssuer {
     issuer: String,
     audience: String,
     access_ttl: u64,
-    refresh_ttl: u64,
     header: Header,
 }
 
 impl TokenIssuer {
     pub fn new(settings: &TokenSettings, key: SigningKey) -> Self {
-        provider::install();
-        let mut header = Header::new(key.algorithm());
+        crate::crypto::install_provider();
+        let mut header = Header::new(key.algorithm().jwt());
         header.typ = Some(ACCESS_TOKEN_TYP.to_string());
         header.kid = Some(key.kid().to_string());
         Self {
@@ -189,7 +177,6 @@ impl TokenIssuer {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             access_ttl: settings.access_ttl,
-            refresh_ttl: settings.refresh_ttl,
         }
     }
 
@@ -201,9 +188,6 @@ impl TokenIssuer {
     }
     pub fn access_ttl(&self) -> u64 {
         self.access_ttl
-    }
-    pub fn refresh_ttl(&self) -> u64 {
-        self.refresh_ttl
     }
 
     pub fn issue_access(&self, user_id: &str, email: &str, scope: &str, now: i64) -> Result<IssuedAccess, TokenError> {

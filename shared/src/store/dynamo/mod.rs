@@ -12,11 +12,15 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
 
-pub use admin::{ensure_table, test_store};
+pub use admin::ensure_table;
+#[cfg(any(test, feature = "testing"))]
+pub use admin::{fresh_table, local_endpoint, test_store};
 use items::{Item, get_n, get_s, key, n, s};
 
+use super::ops::{Action, Op};
 use super::table::{
     EMAIL_SK, FAILURES_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, email_pk, failures_pk, family_sk, token_sk, user_pk,
 };
@@ -36,17 +40,15 @@ pub struct DynamoStore {
     table: String,
 }
 
-/// Builds the DynamoDB client from the shared SDK configuration;
-/// `endpoint` points it at DynamoDB Local.
-pub fn client(sdk: &aws_config::SdkConfig, endpoint: Option<&str>) -> Client {
-    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
-    if let Some(endpoint) = endpoint {
-        config = config.endpoint_url(endpoint);
-    }
-    Client::from_conf(config.build())
+/// Every DynamoDB call names the store operation it serves and the action it
+/// is; in debug builds (every test) an action the operation does not declare
+/// fails at once, so the declared actions, and the IAM policies made from
+/// them, cover what the code really calls.
+fn calls(op: Op, action: Action) {
+    debug_assert!(op.actions().contains(&action), "store operation {op:?} calls {action:?}, which it does not declare");
 }
 
-fn unavailable<E: ProvideErrorMetadata, R>(operation: &'static str, err: &SdkError<E, R>) -> StoreError {
+fn unavailable<E: ProvideErrorMetadata, R>(operation: Op, err: &SdkError<E, R>) -> StoreError {
     let what = match err {
         SdkError::TimeoutError(_) => "timed out",
         SdkError::DispatchFailure(_) => "could not connect",
@@ -54,8 +56,8 @@ fn unavailable<E: ProvideErrorMetadata, R>(operation: &'static str, err: &SdkErr
         SdkError::ConstructionFailure(_) => "request could not be built",
         _ => err.code().unwrap_or("service error"),
     };
-    tracing::warn!(operation, error = what, "dynamodb call failed");
-    StoreError::Unavailable(format!("{operation}: {what}"))
+    tracing::warn!(?operation, error = what, "dynamodb call failed");
+    StoreError::Unavailable(format!("{operation:?}: {what}"))
 }
 
 fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
@@ -89,14 +91,20 @@ async fn backoff(attempt: u32) {
 }
 
 impl DynamoStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+    /// The one place that pairs an SDK configuration with a table: the
+    /// endpoint, when set, points the client at DynamoDB Local.
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, settings: &StoreSettings) -> Self {
+        let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        Self { client: Client::from_conf(config.build()), table: settings.table_name.clone() }
     }
 
-    /// Loads the SDK configuration and builds the client; for local use and
-    /// tests. Lambdas share one `SdkConfig` between clients instead.
+    /// Loads its own SDK configuration; for local use and tests. Lambdas
+    /// share one `SdkConfig` between clients instead (`runtime::boot`).
     pub async fn connect(settings: &StoreSettings) -> Self {
-        crate::runtime::dynamo_store(settings.clone()).await.1
+        Self::from_sdk(&crate::aws::sdk_config(settings.endpoint.as_deref()).await, settings)
     }
 
     pub fn client(&self) -> &Client {
@@ -118,17 +126,19 @@ impl DynamoStore {
         }
         while let Some(result) = pings.join_next().await {
             if let Ok(Err(err)) = result {
-                unavailable("warm_up", &err);
+                unavailable(Op::WarmUp, &err);
             }
         }
     }
 
     async fn ping(&self) -> Result<(), SdkError<GetItemError, HttpResponse>> {
+        calls(Op::WarmUp, Action::GetItem);
         let ping = self.client.get_item().table_name(&self.table).set_key(Some(key("WARMUP".into(), "WARMUP")));
         ping.send().await.map(drop)
     }
 
-    async fn get(&self, operation: &'static str, item_key: Item) -> Result<Option<Item>, StoreError> {
+    async fn get(&self, operation: Op, item_key: Item) -> Result<Option<Item>, StoreError> {
+        calls(operation, Action::GetItem);
         let out = self
             .client
             .get_item()
@@ -153,9 +163,20 @@ impl DynamoStore {
 
     async fn transact(
         &self,
-        operation: &'static str,
+        operation: Op,
         items: Vec<TransactWriteItem>,
     ) -> Result<Result<(), Cancelled>, StoreError> {
+        for item in &items {
+            if item.put().is_some() {
+                calls(operation, Action::PutItem);
+            }
+            if item.update().is_some() {
+                calls(operation, Action::UpdateItem);
+            }
+            if item.delete().is_some() {
+                calls(operation, Action::DeleteItem);
+            }
+        }
         match self
             .client
             .transact_write_items()
@@ -205,10 +226,26 @@ impl DynamoStore {
             self.put(token_item(successor))?,
             TransactWriteItem::builder().update(extend_family).build(),
         ];
-        Ok(self.transact("rotate_refresh", items).await?.is_ok())
+        Ok(self.transact(Op::RotateRefresh, items).await?.is_ok())
+    }
+
+    fn update(&self, item_key: Item) -> UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&self.table).set_key(Some(item_key))
+    }
+
+    /// Sends a conditional update. A failed condition is an answer, not an
+    /// error: `None`; otherwise the attributes it was asked to return (or none).
+    async fn update_if(&self, operation: Op, update: UpdateItemFluentBuilder) -> Result<Option<Item>, StoreError> {
+        calls(operation, Action::UpdateItem);
+        match update.send().await {
+            Ok(out) => Ok(Some(out.attributes.unwrap_or_default())),
+            Err(err) if is_condition_failure(&err) => Ok(None),
+            Err(err) => Err(unavailable(operation, &err)),
+        }
     }
 
     async fn live_families(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        calls(Op::RevokeAll, Action::Query);
         let mut families = Vec::new();
         let mut start = None;
         loop {
@@ -225,7 +262,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| unavailable("revoke_all", &e))?;
+                .map_err(|e| unavailable(Op::RevokeAll, &e))?;
             for item in page.items() {
                 let sk = get_s(item, SORT_KEY)?;
                 families.push(sk.trim_start_matches(FAMILY_SK_PREFIX).to_string());
@@ -238,31 +275,19 @@ impl DynamoStore {
     }
 
     async fn extend_failures(&self, email: &str, now: i64, window: i64) -> Result<Option<Item>, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(failures_pk(email), FAILURES_SK)))
+        let update = self
+            .update(key(failures_pk(email), FAILURES_SK))
             .update_expression("ADD failures :one")
             .condition_expression("started_at > :cutoff")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":cutoff", n(now - window))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(out) => Ok(out.attributes),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(unavailable("record_login_failure", &err)),
-        }
+            .return_values(ReturnValue::AllNew);
+        self.update_if(Op::RecordLoginFailure, update).await
     }
 
     async fn start_failures(&self, email: &str, now: i64, window: i64) -> Result<Option<Item>, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(failures_pk(email), FAILURES_SK)))
+        let update = self
+            .update(key(failures_pk(email), FAILURES_SK))
             .update_expression("SET failures = :one, started_at = :now, #ttl = :reset")
             .condition_expression("attribute_not_exists(pk) OR started_at <= :cutoff")
             .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
@@ -270,14 +295,8 @@ impl DynamoStore {
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":reset", n(now + window))
             .expression_attribute_values(":cutoff", n(now - window))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(out) => Ok(out.attributes),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(unavailable("record_login_failure", &err)),
-        }
+            .return_values(ReturnValue::AllNew);
+        self.update_if(Op::RecordLoginFailure, update).await
     }
 }
 
@@ -320,7 +339,7 @@ impl Store for DynamoStore {
                 self.put(family)?,
                 self.put(token)?,
             ];
-            match self.transact("create_user", items).await? {
+            match self.transact(Op::CreateUser, items).await? {
                 Ok(()) => return Ok(()),
                 Err(Cancelled::Condition) => return Err(StoreError::EmailTaken),
                 Err(Cancelled::Conflict) => backoff(attempt).await,
@@ -330,37 +349,32 @@ impl Store for DynamoStore {
     }
 
     async fn credentials(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
-        self.get("credentials", key(email_pk(email), EMAIL_SK))
+        self.get(Op::Credentials, key(email_pk(email), EMAIL_SK))
             .await?
             .map(|item| items::credentials_from(&item, email))
             .transpose()
     }
 
     async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
-        self.get("profile", key(user_pk(user_id), PROFILE_SK)).await?.map(|item| items::profile_from(&item)).transpose()
+        self.get(Op::Profile, key(user_pk(user_id), PROFILE_SK))
+            .await?
+            .map(|item| items::profile_from(&item))
+            .transpose()
     }
 
     async fn set_password_hash(&self, email: &str, hash: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(email_pk(email), EMAIL_SK)))
+        let update = self
+            .update(key(email_pk(email), EMAIL_SK))
             .update_expression("SET password_hash = :h")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":h", s(hash))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Ok(()),
-            Err(err) => Err(unavailable("set_password_hash", &err)),
-        }
+            .expression_attribute_values(":h", s(hash));
+        // No claim means no account any more: nothing to rehash.
+        self.update_if(Op::SetPasswordHash, update).await.map(drop)
     }
 
     async fn create_session(&self, first: &RefreshRecord) -> Result<(), StoreError> {
         let (family, token) = session_items(first);
-        match self.transact("create_session", vec![self.put(family)?, self.put(token)?]).await? {
+        match self.transact(Op::CreateSession, vec![self.put(family)?, self.put(token)?]).await? {
             Ok(()) => Ok(()),
             // Fresh random ids cannot collide; a conflict here is contention.
             Err(_) => Err(StoreError::Unavailable("create_session: conflict".into())),
@@ -369,8 +383,8 @@ impl Store for DynamoStore {
 
     async fn refresh_state(&self, token: TokenRef<'_>) -> Result<Option<RefreshState>, StoreError> {
         let (item, family) = tokio::try_join!(
-            self.get("refresh_state", key(user_pk(token.user_id), token_sk(token.token_id))),
-            self.get("refresh_state", key(user_pk(token.user_id), family_sk(token.family_id))),
+            self.get(Op::RefreshState, key(user_pk(token.user_id), token_sk(token.token_id))),
+            self.get(Op::RefreshState, key(user_pk(token.user_id), family_sk(token.family_id))),
         )?;
         let Some(item) = item else { return Ok(None) };
         let record = RefreshRecord {
@@ -419,21 +433,13 @@ impl Store for DynamoStore {
     }
 
     async fn revoke_family(&self, user_id: &str, family_id: &str, now: i64) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(user_id), family_sk(family_id))))
+        let update = self
+            .update(key(user_pk(user_id), family_sk(family_id)))
             .update_expression("SET revoked_at = if_not_exists(revoked_at, :now)")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":now", n(now))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Ok(()),
-            Err(err) => Err(unavailable("revoke_family", &err)),
-        }
+            .expression_attribute_values(":now", n(now));
+        // An unknown family has nothing to revoke.
+        self.update_if(Op::RevokeFamily, update).await.map(drop)
     }
 
     async fn revoke_all(&self, user_id: &str, now: i64) -> Result<u32, StoreError> {
@@ -465,7 +471,7 @@ impl Store for DynamoStore {
 
     async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<FailureWindow>, StoreError> {
         let window = seconds(window);
-        let Some(item) = self.get("login_failures", key(failures_pk(email), FAILURES_SK)).await? else {
+        let Some(item) = self.get(Op::LoginFailures, key(failures_pk(email), FAILURES_SK)).await? else {
             return Ok(None);
         };
         let current = failure_window(&item, window)?;
@@ -473,13 +479,14 @@ impl Store for DynamoStore {
     }
 
     async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+        calls(Op::ClearLoginFailures, Action::DeleteItem);
         self.client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key(failures_pk(email), FAILURES_SK)))
             .send()
             .await
-            .map_err(|e| unavailable("clear_login_failures", &e))?;
+            .map_err(|e| unavailable(Op::ClearLoginFailures, &e))?;
         Ok(())
     }
 }

@@ -1,4 +1,7 @@
-//! jsonwebtoken's `aws_lc_rs` crypto provider, except that RS256 signing keys
+//! The cryptography below keys, tokens and refresh tokens: jsonwebtoken's
+//! provider, and the constant-time comparison of secrets.
+//!
+//! The provider is `aws_lc_rs`'s, except that RS256 signing keys
 //! are parsed once instead of on every signature. Parsing and checking an
 //! RSA-2048 key costs about a quarter of a signature (186 µs beside 686 µs
 //! here), and every login and refresh signs one access token.
@@ -65,12 +68,17 @@ static PROVIDER: LazyLock<CryptoProvider> =
     LazyLock::new(|| CryptoProvider { signer_factory: signer, ..aws_lc::DEFAULT_PROVIDER.clone() });
 
 /// Makes this the process's provider, before jsonwebtoken picks its default.
-pub fn install() {
+pub fn install_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         // Fails only if a provider is already installed; signing then works uncached.
         let _ = PROVIDER.install_default();
     });
+}
+
+/// Constant-time comparison of two stored or presented secret hashes.
+pub fn same_hash(a: &str, b: &str) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
 }
 
 #[cfg(test)]
@@ -80,7 +88,7 @@ mod tests {
 
     #[test]
     fn rs256_signatures_from_the_parsed_key_match_upstream_byte_for_byte() {
-        let (key, _) = SigningKey::generate(Algorithm::RS256).unwrap();
+        let (key, _) = SigningKey::generate(crate::Algorithm::RS256).unwrap();
         let message = b"header.payload";
         let ours = signer(&Algorithm::RS256, key.encoding_key()).unwrap().try_sign(message).unwrap();
         let upstream = (aws_lc::DEFAULT_PROVIDER.signer_factory)(&Algorithm::RS256, key.encoding_key())
@@ -93,16 +101,28 @@ mod tests {
 
     #[test]
     fn issuing_an_rs256_token_signs_with_the_parsed_key() {
-        let (key, _) = SigningKey::generate(Algorithm::RS256).unwrap();
+        let (key, _) = SigningKey::generate(crate::Algorithm::RS256).unwrap();
         let der = key.encoding_key().as_bytes().to_vec();
-        let issuer = crate::TokenIssuer::new(&crate::testing::token_settings(Algorithm::RS256), key);
+        let issuer = crate::TokenIssuer::new(&crate::testing::token_settings(crate::Algorithm::RS256), key);
         issuer.issue_access("u", "a@b.co", "", 1_800_000_000).unwrap();
         assert!(PARSED.read().unwrap().iter().any(|(k, _)| *k == der), "the provider is installed and used");
     }
 
     #[test]
     fn other_algorithms_go_to_upstream() {
-        let (key, _) = SigningKey::generate(Algorithm::EdDSA).unwrap();
+        let (key, _) = SigningKey::generate(crate::Algorithm::EdDSA).unwrap();
         assert_eq!(signer(&Algorithm::EdDSA, key.encoding_key()).unwrap().algorithm(), Algorithm::EdDSA);
+    }
+}
+
+#[cfg(test)]
+mod compare_tests {
+    use super::same_hash;
+
+    #[test]
+    fn hashes_compare_equal_only_when_identical() {
+        assert!(same_hash("abc", "abc"));
+        assert!(!same_hash("abc", "abd"));
+        assert!(!same_hash("", "abc"));
     }
 }

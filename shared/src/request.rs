@@ -1,15 +1,13 @@
-//! Request body parsing (JSON and OAuth2 form bodies, size and media-type rules)
-//! and response building for the endpoint functions.
+//! Reading requests: body size and media-type rules, JSON and OAuth2 form
+//! bodies, the `grant_type` check and bearer tokens.
 
-use lambda_http::http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Request, Response};
-use serde::Serialize;
+use lambda_http::http::header;
+use lambda_http::{Body, Request};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// The body formats an endpoint takes.
@@ -99,27 +97,20 @@ fn strip_position(message: &str) -> &str {
     message.rfind(" at line ").map_or(message, |i| &message[..i])
 }
 
-pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
-    // Serialising our own plain structs cannot fail.
-    let json = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
-    let mut response = Response::new(Body::Text(json));
-    *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
-    response
+/// The JSON body of an endpoint that takes nothing else.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    match read_body(req, Accepts::Json)? {
+        RequestBody::Json(bytes) | RequestBody::Form(bytes) => parse_json(bytes),
+    }
 }
 
-/// RFC 6749 §5.1: responses carrying tokens or credentials are never cached.
-pub fn no_store(response: &mut Response<Body>) {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-}
-
-pub fn no_content() -> Response<Body> {
-    let mut response = Response::new(Body::Empty);
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    no_store(&mut response);
-    response
+/// RFC 6749 §4.3 and §6: an OAuth2 form names its grant, and only `expected` is served here.
+pub fn require_grant(grant_type: Option<&str>, expected: &'static str) -> Result<(), ApiError> {
+    match grant_type {
+        None => Err(ApiError::invalid_request("grant_type is required")),
+        Some(given) if given == expected => Ok(()),
+        Some(_) => Err(ApiError::UnsupportedGrantType(expected)),
+    }
 }
 
 /// The token of an `Authorization: Bearer ...` value; the scheme is case-insensitive.
@@ -228,9 +219,21 @@ mod tests {
     }
 
     #[test]
-    fn no_content_is_not_cacheable() {
-        let r = no_content();
-        assert_eq!(r.status(), 204);
-        assert_eq!(r.headers()["pragma"], "no-cache");
+    fn a_json_only_endpoint_reads_its_body_in_one_call() {
+        let login: Login =
+            json_body(&request(Some("application/json"), "{\"email\":\"a\",\"password\":\"b\"}")).unwrap();
+        assert_eq!(login.password, "b");
+        let form = request(Some("application/x-www-form-urlencoded"), "email=a&password=b");
+        assert_eq!(json_body::<Login>(&form).unwrap_err().status(), 415);
+    }
+
+    #[test]
+    fn the_grant_type_must_be_present_and_the_served_one() {
+        assert_eq!(require_grant(Some("password"), "password"), Ok(()));
+        assert_eq!(require_grant(None, "password").unwrap_err().code(), "invalid_request");
+        assert_eq!(
+            require_grant(Some("client_credentials"), "password"),
+            Err(ApiError::UnsupportedGrantType("password"))
+        );
     }
 }

@@ -1,0 +1,131 @@
+//! What every function is built from, made once per process: the clock, the
+//! password hasher, the throttle and session settings, and the keys. The
+//! Lambda runtime helper (`runtime::boot`), local-api's configuration and the
+//! test helpers (`testing::services`) each build one `Services`; a function's
+//! constructor (`Login::new(store, &services)`) takes what it uses from it.
+//!
+//! Each function also declares its `Needs`: which keys it holds, which store
+//! operations it calls (from which its IAM policy follows) and how many
+//! DynamoDB calls it makes at once.
+
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{ConfigError, PasswordSettings, ThrottleSettings, Vars};
+use crate::password::{PasswordError, Passwords};
+use crate::session::{SessionSettings, Sessions};
+use crate::store::ops::{Op, iam_actions};
+use crate::tokens::{TokenIssuer, TokenVerifier};
+
+/// The key material a function holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    None,
+    /// Public keys only (`JWT_VERIFY_KEYS`): it verifies access tokens.
+    Verify,
+    /// The private signing key (and its public half): it issues tokens.
+    Sign,
+}
+
+/// What one function uses, declared once beside its handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub keys: Keys,
+    /// Every store operation the handler may call.
+    pub store: &'static [Op],
+    /// Store calls one event makes at once: connections opened during init.
+    pub connections: usize,
+    /// AWS actions besides DynamoDB's and reading the signing key's secret.
+    pub other_actions: &'static [&'static str],
+}
+
+impl Needs {
+    /// The function's IAM policy in AWS, sorted: its store operations'
+    /// DynamoDB actions, reading the signing key where it signs, and the rest.
+    pub fn iam_actions(&self) -> Vec<&'static str> {
+        let mut actions = iam_actions(self.store);
+        if !self.store.is_empty() {
+            actions.extend(iam_actions(&[Op::WarmUp]));
+        }
+        if self.keys == Keys::Sign {
+            actions.push("secretsmanager:GetSecretValue");
+        }
+        actions.extend(self.other_actions);
+        actions.sort_unstable();
+        actions.dedup();
+        actions
+    }
+}
+
+#[derive(Clone)]
+pub struct Services {
+    pub clock: Arc<dyn Clock>,
+    pub passwords: Passwords,
+    pub throttle: ThrottleSettings,
+    pub sessions: SessionSettings,
+    /// Present where the function holds the signing key.
+    pub issuer: Option<Arc<TokenIssuer>>,
+    /// Present where the function verifies access tokens.
+    pub verifier: Option<Arc<TokenVerifier>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServicesError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+}
+
+impl Services {
+    /// The settings-only part, from the environment; keys are added by the caller.
+    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ServicesError> {
+        Ok(Self {
+            clock: Arc::new(SystemClock),
+            passwords: Passwords::new(PasswordSettings::from_vars(vars)?)?,
+            throttle: ThrottleSettings::from_vars(vars)?,
+            sessions: SessionSettings::from_vars(vars)?,
+            issuer: None,
+            verifier: None,
+        })
+    }
+
+    pub fn with_keys(mut self, issuer: Option<TokenIssuer>, verifier: Option<TokenVerifier>) -> Self {
+        self.issuer = issuer.map(Arc::new);
+        self.verifier = verifier.map(Arc::new);
+        self
+    }
+
+    /// Opens and rotates sessions with the signing key. Only functions whose
+    /// `Needs` say `Keys::Sign` call this; their services always hold the key.
+    pub fn sessions(&self) -> Sessions {
+        let issuer = self.issuer.clone().expect("a function that opens sessions declares Keys::Sign in its Needs");
+        Sessions::new(issuer, self.sessions)
+    }
+
+    /// Verifies access tokens; for functions whose `Needs` say `Keys::Verify` or `Keys::Sign`.
+    pub fn verifier(&self) -> Arc<TokenVerifier> {
+        self.verifier.clone().expect("a function that verifies tokens declares its keys in its Needs")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signing_function_may_read_its_key_and_nothing_else_beyond_its_store_actions() {
+        let needs = Needs { keys: Keys::Sign, store: &[Op::Profile], connections: 1, other_actions: &[] };
+        assert_eq!(needs.iam_actions(), ["dynamodb:GetItem", "secretsmanager:GetSecretValue"]);
+        let public = Needs { keys: Keys::Verify, ..needs };
+        assert_eq!(public.iam_actions(), ["dynamodb:GetItem"]);
+    }
+
+    #[test]
+    fn services_from_empty_settings_use_the_defaults_and_hold_no_keys() {
+        let services = Services::from_vars(&Vars::new(|_: &str| None)).unwrap();
+        assert_eq!(services.throttle, ThrottleSettings::default());
+        assert_eq!(services.sessions, SessionSettings::default());
+        assert!(services.issuer.is_none() && services.verifier.is_none());
+    }
+}

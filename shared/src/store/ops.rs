@@ -1,0 +1,88 @@
+//! Every store operation by name, with the DynamoDB actions its
+//! implementation calls. A function declares the operations it uses (its
+//! `NEEDS`); its IAM policy in `template.yaml` must grant exactly the union of
+//! their actions, which a test checks both ways. The DynamoDB store checks,
+//! in debug builds, that each call it makes is among its operation's actions,
+//! and the in-memory store records the operations a test used, so neither
+//! list can drift from the code.
+
+/// A DynamoDB API action, as IAM names it without the `dynamodb:` prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    GetItem,
+    PutItem,
+    UpdateItem,
+    DeleteItem,
+    Query,
+}
+
+impl Action {
+    pub fn iam(self) -> &'static str {
+        match self {
+            Self::GetItem => "dynamodb:GetItem",
+            Self::PutItem => "dynamodb:PutItem",
+            Self::UpdateItem => "dynamodb:UpdateItem",
+            Self::DeleteItem => "dynamodb:DeleteItem",
+            Self::Query => "dynamodb:Query",
+        }
+    }
+}
+
+/// One method of the `Store` trait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Op {
+    CreateUser,
+    Credentials,
+    Profile,
+    SetPasswordHash,
+    CreateSession,
+    RefreshState,
+    RotateRefresh,
+    RevokeFamily,
+    RevokeAll,
+    RecordLoginFailure,
+    LoginFailures,
+    ClearLoginFailures,
+    /// The read that opens connections during init; every function with a store makes it.
+    WarmUp,
+}
+
+impl Op {
+    /// What IAM must allow for this operation. A `TransactWriteItems` needs
+    /// the action of each item it writes, not an action of its own.
+    pub fn actions(self) -> &'static [Action] {
+        use Action::*;
+        match self {
+            Self::CreateUser | Self::CreateSession => &[PutItem],
+            Self::Credentials | Self::Profile | Self::RefreshState | Self::LoginFailures | Self::WarmUp => &[GetItem],
+            Self::SetPasswordHash | Self::RevokeFamily | Self::RecordLoginFailure => &[UpdateItem],
+            // Reads the token and its family, then retires, writes and extends
+            // in one transaction, or revokes the family on reuse.
+            Self::RotateRefresh => &[GetItem, UpdateItem, PutItem],
+            Self::RevokeAll => &[Query, UpdateItem],
+            Self::ClearLoginFailures => &[DeleteItem],
+        }
+    }
+}
+
+/// The IAM actions of a set of operations, sorted and without repeats.
+pub fn iam_actions(ops: &[Op]) -> Vec<&'static str> {
+    let mut actions: Vec<&str> = ops.iter().flat_map(|op| op.actions()).map(|a| a.iam()).collect();
+    actions.sort_unstable();
+    actions.dedup();
+    actions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_actions_of_several_operations_are_merged_and_sorted() {
+        assert_eq!(
+            iam_actions(&[Op::Profile, Op::RevokeAll, Op::Credentials]),
+            ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+        );
+        assert!(iam_actions(&[]).is_empty());
+    }
+}
