@@ -194,7 +194,7 @@ for static in [pathlib.Path("bench/opt-level.md"), pathlib.Path("bench/fuzz.md")
     if static.exists():
         w(static.read_text())
 
-w("## SPEC §9 targets\n")
+w("## Targets\n")
 w("| what | target | measured | met |")
 w("|---|---|---|---|")
 for what, target, measured, met in targets:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Zipped size of every function's bootstrap (deflate, level 9, as Lambda
-receives it) against SPEC §9: the authorizer at most 2 MB, the others 6 MB.
+receives it) against the size targets (BENCHMARKS.md): the authorizer at most 2 MB, the others 6 MB.
 
 usage: sizes.py BUILD_DIR [--check] [--json OUT]
 BUILD_DIR holds <function>/bootstrap: .aws-sam/build (sam build) or

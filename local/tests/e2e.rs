@@ -1,4 +1,4 @@
-//! The SPEC §3 contract over real HTTP against `local-api` on 127.0.0.1,
+//! The HTTP contract (`openapi.yaml`) over real HTTP against `local-api` on 127.0.0.1,
 //! once with the in-memory store and once against DynamoDB Local.
 
 mod support;

@@ -143,7 +143,7 @@ impl KeySettings {
     }
 }
 
-/// Password policy and argon2id cost (SPEC §3, §9).
+/// Password policy and argon2id cost (README, "Configuration").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PasswordSettings {
     pub min_chars: usize,
@@ -179,7 +179,7 @@ impl PasswordSettings {
     }
 }
 
-/// Failed-login throttling (SPEC §3).
+/// Failed-login throttling (README, "Configuration").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleSettings {
     pub max_failures: u32,

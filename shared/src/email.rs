@@ -6,7 +6,7 @@ pub struct InvalidEmail;
 
 pub const MAX_EMAIL_CHARS: usize = 254;
 
-/// Trims, lower-cases and checks the shape of an address (SPEC §3): at most
+/// Trims, lower-cases and checks the shape of an address (`openapi.yaml`): at most
 /// 254 characters, one `@`, a non-empty local part, a dot inside the domain.
 pub fn normalize_email(raw: &str) -> Result<String, InvalidEmail> {
     let email = raw.trim().to_lowercase();

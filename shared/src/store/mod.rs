@@ -54,7 +54,7 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// The public part of a user (SPEC §3 USER): never the hash.
+/// The public part of a user (`openapi.yaml`, schema `User`): never the hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub id: String,

@@ -1,4 +1,4 @@
-//! The one place that decides what presenting a refresh token means (SPEC §4),
+//! The one place that decides what presenting a refresh token means (README, "Tokens"),
 //! used by every store so they cannot drift apart.
 
 use super::{RefreshRecord, RefreshState, RefreshStatus, Refusal, TokenRef};
