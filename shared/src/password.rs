@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::config::PasswordSettings;
@@ -46,6 +47,9 @@ pub struct Passwords {
     settings: PasswordSettings,
     argon: Argon2<'static>,
     memory: Arc<BlockPool>,
+    /// As many hashes run at once as the pool keeps buffers for: a burst
+    /// queues here instead of allocating 19 MiB per extra blocking thread.
+    permits: Arc<Semaphore>,
     /// A well-formed hash with the current parameters that no password matches:
     /// verifying against it costs what a real verification costs.
     decoy: String,
@@ -74,7 +78,9 @@ impl Passwords {
         // One buffer per core at most: more concurrent hashes than cores only queue.
         let keep = std::thread::available_parallelism().map_or(1, usize::from);
         let memory = Arc::new(BlockPool::new(params.block_count(), keep));
-        Ok(Self { settings, argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params), memory, decoy })
+        let permits = Arc::new(Semaphore::new(keep));
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        Ok(Self { settings, argon, memory, permits, decoy })
     }
 
     pub fn settings(&self) -> &PasswordSettings {
@@ -113,6 +119,7 @@ impl Passwords {
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
         let (argon, memory) = (self.argon.clone(), self.memory.clone());
         let password = normalize(password);
+        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Task)?;
         tokio::task::spawn_blocking(move || hash_with(&argon, &memory, password.as_bytes()))
             .await
             .map_err(|_| PasswordError::Task)?
@@ -126,6 +133,7 @@ impl Passwords {
         let needs_rehash = is_real && self.needs_rehash(&phc);
         let memory = self.memory.clone();
         let password = normalize(password);
+        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Task)?;
         let matched = tokio::task::spawn_blocking(move || verify_with(&memory, password.as_bytes(), &phc))
             .await
             .map_err(|_| PasswordError::Task)?;
@@ -316,6 +324,19 @@ mod tests {
     fn the_strength_threshold_is_configurable() {
         let lenient = Passwords::new(PasswordSettings { min_strength: 0, ..cheap() }).unwrap();
         assert_eq!(lenient.check_policy("passwordpassword", &[]), Ok(()));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_hashes_never_use_more_buffers_than_the_pool_keeps() {
+        let p = Passwords::new(cheap()).unwrap();
+        let phc = p.hash(GOOD).await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            let (p, phc) = (p.clone(), phc.clone());
+            tasks.spawn(async move { p.verify(GOOD, Some(&phc)).await.unwrap().matches });
+        }
+        assert!(tasks.join_all().await.into_iter().all(|m| m));
+        assert!(p.memory.peak_in_use() <= p.memory.keep(), "{} > {}", p.memory.peak_in_use(), p.memory.keep());
     }
 
     #[tokio::test]

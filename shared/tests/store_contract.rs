@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use shared::store::dynamo::{DynamoStore, test_store};
-use shared::store::{MemoryStore, RefreshRecord, RefreshStatus, Refusal, Rotation, Store, StoreError, TokenRef, User};
+use shared::store::{
+    Attempt, AttemptWindow, MemoryStore, RefreshRecord, RefreshStatus, Refusal, Rotation, Store, StoreError, TokenRef,
+    User,
+};
 use shared::{Clock, normalize_email};
 
 /// The injected "now": anchored at the real time of the run, because DynamoDB
@@ -192,29 +195,46 @@ async fn revoke_all_ends_every_session_of_one_user_only<S: Store>(store: S) {
     assert_eq!(store.revoke_all("user-1", now() + 11).await.unwrap(), 0);
 }
 
-async fn fifty_concurrent_failures_count_exactly_fifty_and_the_window_expires<S: Store + Clone>(store: S) {
-    let window = 900;
+fn granted(attempt: Attempt) -> Option<u32> {
+    match attempt {
+        Attempt::Granted(window) => Some(window.count),
+        Attempt::Refused(_) => None,
+    }
+}
+
+async fn fifty_concurrent_attempts_grant_exactly_the_maximum_and_the_window_expires<S: Store + Clone>(store: S) {
+    let (window, max) = (900, 10);
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..50 {
         let store = store.clone();
-        tasks.spawn(async move { store.record_login_failure("ada@example.com", now(), window).await.unwrap() });
+        tasks.spawn(async move { store.reserve_login_attempt("ada@example.com", now(), window, max).await.unwrap() });
     }
-    let mut counts: Vec<u32> = tasks.join_all().await.iter().map(|w| w.count).collect();
+    let answers = tasks.join_all().await;
+    let mut counts: Vec<u32> = answers.iter().copied().filter_map(granted).collect();
     counts.sort_unstable();
-    assert_eq!(counts, (1..=50).collect::<Vec<_>>(), "every increment is seen exactly once");
+    assert_eq!(counts, (1..=10).collect::<Vec<_>>(), "exactly the maximum is granted, each count once");
+    for refused in answers.iter().filter(|a| matches!(a, Attempt::Refused(_))) {
+        assert_eq!(*refused, Attempt::Refused(AttemptWindow { count: 10, started_at: now(), resets_at: now() + 900 }));
+    }
     let current = store.login_failures("ada@example.com", now() + 899, window).await.unwrap().unwrap();
-    assert_eq!((current.count, current.resets_at), (50, now() + 900));
+    assert_eq!((current.count, current.resets_at), (10, now() + 900), "refused attempts are not counted");
     assert_eq!(store.login_failures("ada@example.com", now() + 900, window).await.unwrap(), None);
-    let fresh = store.record_login_failure("ada@example.com", now() + 900, window).await.unwrap();
-    assert_eq!((fresh.count, fresh.started_at), (1, now() + 900));
+    let fresh = store.reserve_login_attempt("ada@example.com", now() + 900, window, max).await.unwrap();
+    assert_eq!(fresh, Attempt::Granted(AttemptWindow { count: 1, started_at: now() + 900, resets_at: now() + 1800 }));
     assert_eq!(store.login_failures("bob@example.com", now(), window).await.unwrap(), None);
 }
 
-async fn clearing_failures_resets_the_count<S: Store>(store: S) {
-    store.record_login_failure("ada@example.com", now(), 900).await.unwrap();
+async fn clearing_attempts_resets_the_count<S: Store>(store: S) {
+    for _ in 0..3 {
+        store.reserve_login_attempt("ada@example.com", now(), 900, 3).await.unwrap();
+    }
+    assert!(matches!(
+        store.reserve_login_attempt("ada@example.com", now(), 900, 3).await.unwrap(),
+        Attempt::Refused(_)
+    ));
     store.clear_login_failures("ada@example.com").await.unwrap();
     assert_eq!(store.login_failures("ada@example.com", now(), 900).await.unwrap(), None);
-    assert_eq!(store.record_login_failure("ada@example.com", now() + 1, 900).await.unwrap().count, 1);
+    assert_eq!(granted(store.reserve_login_attempt("ada@example.com", now() + 1, 900, 3).await.unwrap()), Some(1));
 }
 
 macro_rules! contract {
@@ -229,8 +249,8 @@ macro_rules! contract {
             an_unknown_or_mismatched_token_is_refused,
             revoking_one_family_leaves_the_users_other_sessions_alone,
             revoke_all_ends_every_session_of_one_user_only,
-            fifty_concurrent_failures_count_exactly_fifty_and_the_window_expires,
-            clearing_failures_resets_the_count,
+            fifty_concurrent_attempts_grant_exactly_the_maximum_and_the_window_expires,
+            clearing_attempts_resets_the_count,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -1,9 +1,11 @@
 //! `POST /login`: the password grant, as JSON or as an OAuth2 form
 //! (`openapi.yaml`, `/login`).
 //!
-//! An unknown email and a wrong password take the same path: one credentials
-//! read, one argon2id verification (against a decoy hash when there is no
-//! user), one failure recorded, one identical answer.
+//! Every attempt is counted before its password is checked (one conditional
+//! write that refuses once the window holds its maximum), so concurrent
+//! guesses cannot outrun the limit. An unknown email and a wrong password take
+//! the same path: one reservation, one credentials read, one argon2id
+//! verification (against a decoy hash when there is no user), one identical answer.
 
 use std::sync::Arc;
 
@@ -12,21 +14,14 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::request::{Accepts, RequestBody, parse_form, parse_json, read_body, require_grant};
 use shared::response::json_no_store;
-use shared::store::{Op, Store};
+use shared::store::{Attempt, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, normalize_email};
 
 const WRONG_CREDENTIALS: &str = "the email or password is incorrect";
 
 pub const NEEDS: Needs = Needs {
     keys: Keys::Sign,
-    store: &[
-        Op::LoginFailures,
-        Op::Credentials,
-        Op::RecordLoginFailure,
-        Op::ClearLoginFailures,
-        Op::SetPasswordHash,
-        Op::CreateSession,
-    ],
+    store: &[Op::ReserveLoginAttempt, Op::Credentials, Op::ClearLoginFailures, Op::SetPasswordHash, Op::CreateSession],
     connections: 1,
     other_actions: &[],
 };
@@ -94,24 +89,20 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
     }
 
     let now = deps.clock.now();
-    let window = deps.throttle.window;
-    let failures = deps.store.login_failures(&email, now, window).await?;
-    if let Some(current) = failures.filter(|w| w.count >= deps.throttle.max_failures) {
-        tracing::info!("login refused: too many failures for this email");
+    let (window, max) = (deps.throttle.window, deps.throttle.max_failures);
+    if let Attempt::Refused(current) = deps.store.reserve_login_attempt(&email, now, window, max).await? {
+        tracing::info!("login refused: too many attempts for this email");
         return Err(ApiError::TooManyAttempts { retry_after: u64::try_from(current.resets_at - now).unwrap_or(1) });
     }
 
     let stored = deps.store.credentials(&email).await?;
     let check = deps.passwords.verify(&password, stored.as_ref().map(|c| c.password_hash.as_str())).await?;
     let Some(user) = stored.filter(|_| check.matches) else {
-        deps.store.record_login_failure(&email, now, window).await?;
         tracing::info!("login refused: wrong credentials");
         return Err(ApiError::InvalidGrant(WRONG_CREDENTIALS));
     };
 
-    if failures.is_some() {
-        deps.store.clear_login_failures(&email).await?;
-    }
+    deps.store.clear_login_failures(&email).await?;
     if check.needs_rehash {
         // Best effort: a failure here must not fail a correct login.
         match deps.passwords.hash(&password).await {

@@ -91,6 +91,21 @@ async fn unknown_emails_are_throttled_too<S: Store>(store: S) {
     assert_eq!(post(&f, nobody).await.status(), 429);
 }
 
+async fn a_hundred_concurrent_guesses_check_at_most_the_limit_and_the_right_password_then_waits<S: Store>(store: S) {
+    let f = std::sync::Arc::new(fixture(store).await);
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..99 {
+        let f = f.clone();
+        guesses.spawn(async move { post(&f, wrong()).await.status().as_u16() });
+    }
+    let statuses = guesses.join_all().await;
+    let checked = statuses.iter().filter(|&&s| s == 400).count();
+    assert_eq!(checked, 10, "exactly the limit of passwords is checked: {statuses:?}");
+    assert!(statuses.iter().all(|&s| s == 400 || s == 429), "{statuses:?}");
+    let right = post(&f, right()).await;
+    assert_eq!((right.status().as_u16(), error_code(&right)), (429, "too_many_attempts".into()));
+}
+
 async fn a_successful_login_clears_the_failures<S: Store>(store: S) {
     let f = fixture(store).await;
     for _ in 0..9 {
@@ -124,6 +139,7 @@ shared::test_with_both_stores!(
     an_unknown_email_and_a_wrong_password_get_the_same_answer,
     the_eleventh_attempt_in_the_window_is_429_even_with_the_right_password,
     unknown_emails_are_throttled_too,
+    a_hundred_concurrent_guesses_check_at_most_the_limit_and_the_right_password_then_waits,
     a_successful_login_clears_the_failures,
     changed_argon2_parameters_rehash_on_login,
     every_login_opens_its_own_session,

@@ -13,6 +13,9 @@ use argon2::Block;
 #[derive(Debug)]
 pub(super) struct BlockPool {
     free: Mutex<Vec<Vec<Block>>>,
+    /// Buffers handed out now, and the most ever handed out at once.
+    #[cfg(test)]
+    in_use: Mutex<(usize, usize)>,
     /// Buffers of this many blocks (the configured cost) are kept for reuse;
     /// bigger ones, for hashes stored with a higher cost, are dropped after use.
     blocks: usize,
@@ -21,7 +24,13 @@ pub(super) struct BlockPool {
 
 impl BlockPool {
     pub(super) fn new(blocks: usize, keep: usize) -> Self {
-        Self { free: Mutex::new(Vec::new()), blocks, keep }
+        Self {
+            free: Mutex::new(Vec::new()),
+            #[cfg(test)]
+            in_use: Mutex::new((0, 0)),
+            blocks,
+            keep,
+        }
     }
 
     /// Runs `f` with at least `needed` blocks of scratch memory.
@@ -30,7 +39,17 @@ impl BlockPool {
         if memory.len() < needed {
             memory.resize(needed, Block::default());
         }
+        #[cfg(test)]
+        {
+            let mut in_use = self.in_use.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            in_use.0 += 1;
+            in_use.1 = in_use.1.max(in_use.0);
+        }
         let result = f(&mut memory);
+        #[cfg(test)]
+        {
+            self.in_use.lock().unwrap_or_else(std::sync::PoisonError::into_inner).0 -= 1;
+        }
         if memory.len() == self.blocks {
             let mut free = self.lock();
             if free.len() < self.keep {
@@ -48,6 +67,16 @@ impl BlockPool {
     #[cfg(test)]
     pub(super) fn kept(&self) -> usize {
         self.lock().len()
+    }
+
+    /// The most buffers that were ever in use at once.
+    #[cfg(test)]
+    pub(super) fn peak_in_use(&self) -> usize {
+        self.in_use.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1
+    }
+
+    pub(super) fn keep(&self) -> usize {
+        self.keep
     }
 }
 

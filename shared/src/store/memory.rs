@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::ops::Op;
 use super::{
-    Credentials, Decision, FailureWindow, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store,
-    StoreError, TokenRef, User, decide,
+    Attempt, AttemptWindow, Credentials, Decision, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation,
+    Store, StoreError, TokenRef, User, decide,
 };
 
 #[derive(Default)]
@@ -178,25 +178,32 @@ impl Store for MemoryStore {
         Ok(count)
     }
 
-    async fn record_login_failure(&self, email: &str, now: i64, window: u64) -> Result<FailureWindow, StoreError> {
-        let window = i64::try_from(window).unwrap_or(i64::MAX);
-        let mut data = self.lock(Op::RecordLoginFailure)?;
+    async fn reserve_login_attempt(&self, email: &str, now: i64, window: u64, max: u32) -> Result<Attempt, StoreError> {
+        let window = i64::try_from(window).unwrap_or(i64::MAX / 2);
+        let mut data = self.lock(Op::ReserveLoginAttempt)?;
         let entry = data.failures.entry(email.to_string()).or_insert((0, now));
         if entry.1 + window <= now {
             *entry = (0, now);
         }
+        if entry.0 >= max {
+            return Ok(Attempt::Refused(AttemptWindow {
+                count: entry.0,
+                started_at: entry.1,
+                resets_at: entry.1 + window,
+            }));
+        }
         entry.0 += 1;
-        Ok(FailureWindow { count: entry.0, started_at: entry.1, resets_at: entry.1 + window })
+        Ok(Attempt::Granted(AttemptWindow { count: entry.0, started_at: entry.1, resets_at: entry.1 + window }))
     }
 
-    async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<FailureWindow>, StoreError> {
+    async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<AttemptWindow>, StoreError> {
         let window = i64::try_from(window).unwrap_or(i64::MAX);
         let data = self.lock(Op::LoginFailures)?;
         Ok(data
             .failures
             .get(email)
             .filter(|(_, started)| started + window > now)
-            .map(|&(count, started_at)| FailureWindow { count, started_at, resets_at: started_at + window }))
+            .map(|&(count, started_at)| AttemptWindow { count, started_at, resets_at: started_at + window }))
     }
 
     async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {

@@ -119,12 +119,21 @@ pub enum Rotation {
     Refused(Refusal),
 }
 
-/// Failed logins for one email in the current fixed window.
+/// Login attempts for one email in the current fixed window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureWindow {
+pub struct AttemptWindow {
     pub count: u32,
     pub started_at: i64,
     pub resets_at: i64,
+}
+
+/// The answer to reserving a login attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted: the password may be checked. `count` includes this attempt.
+    Granted(AttemptWindow),
+    /// The window holds its maximum already: nothing was counted.
+    Refused(AttemptWindow),
 }
 
 /// The persistence the endpoints need. Both implementations pass one contract
@@ -165,19 +174,24 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes every family of the user; returns how many were live.
     fn revoke_all(&self, user_id: &str, now: i64) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
-    /// Counts one failure in the window that started with the first failure
-    /// and lasts `window` seconds; a failure after it starts a new one.
-    fn record_login_failure(
+    /// Reserves one login attempt before its password is checked: counted in
+    /// the window that started with the first attempt and lasts `window`
+    /// seconds (an attempt after it starts a new one), and granted only while
+    /// fewer than `max` were counted in it. One conditional write, so however
+    /// many callers race, at most `max` are granted per window; a successful
+    /// login clears the window.
+    fn reserve_login_attempt(
         &self,
         email: &str,
         now: i64,
         window: u64,
-    ) -> impl Future<Output = Result<FailureWindow, StoreError>> + Send;
+        max: u32,
+    ) -> impl Future<Output = Result<Attempt, StoreError>> + Send;
     fn login_failures(
         &self,
         email: &str,
         now: i64,
         window: u64,
-    ) -> impl Future<Output = Result<Option<FailureWindow>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<AttemptWindow>, StoreError>> + Send;
     fn clear_login_failures(&self, email: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

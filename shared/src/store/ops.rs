@@ -40,7 +40,7 @@ pub enum Op {
     RotateRefresh,
     RevokeFamily,
     RevokeAll,
-    RecordLoginFailure,
+    ReserveLoginAttempt,
     LoginFailures,
     ClearLoginFailures,
     /// The read that opens connections during init; every function with a store makes it.
@@ -55,7 +55,7 @@ impl Op {
         match self {
             Self::CreateUser | Self::CreateSession => &[PutItem],
             Self::Credentials | Self::Profile | Self::RefreshState | Self::LoginFailures | Self::WarmUp => &[GetItem],
-            Self::SetPasswordHash | Self::RevokeFamily | Self::RecordLoginFailure => &[UpdateItem],
+            Self::SetPasswordHash | Self::RevokeFamily | Self::ReserveLoginAttempt => &[UpdateItem],
             // Reads the token and its family, then retires, writes and extends
             // in one transaction, or revokes the family on reuse.
             Self::RotateRefresh => &[GetItem, UpdateItem, PutItem],

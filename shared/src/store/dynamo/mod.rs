@@ -12,8 +12,9 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 pub use admin::ensure_table;
 #[cfg(any(test, feature = "testing"))]
@@ -25,8 +26,8 @@ use super::table::{
     EMAIL_SK, FAILURES_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, email_pk, failures_pk, family_sk, token_sk, user_pk,
 };
 use super::{
-    Credentials, Decision, FailureWindow, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation, Store,
-    StoreError, TokenRef, User, decide,
+    Attempt, AttemptWindow, Credentials, Decision, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation,
+    Store, StoreError, TokenRef, User, decide,
 };
 use crate::config::StoreSettings;
 
@@ -58,10 +59,6 @@ fn unavailable<E: ProvideErrorMetadata, R>(operation: Op, err: &SdkError<E, R>) 
     };
     tracing::warn!(?operation, error = what, "dynamodb call failed");
     StoreError::Unavailable(format!("{operation:?}: {what}"))
-}
-
-fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    err.code() == Some("ConditionalCheckFailedException")
 }
 
 /// How a cancelled transaction went, from its per-item reasons.
@@ -236,11 +233,24 @@ impl DynamoStore {
     /// Sends a conditional update. A failed condition is an answer, not an
     /// error: `None`; otherwise the attributes it was asked to return (or none).
     async fn update_if(&self, operation: Op, update: UpdateItemFluentBuilder) -> Result<Option<Item>, StoreError> {
+        Ok(self.update_or_current(operation, update).await?.ok())
+    }
+
+    /// Like `update_if`, but a failed condition gives the item as it is (when
+    /// the update asked for it with `ReturnValuesOnConditionCheckFailure`),
+    /// so deciding on it costs no second read.
+    async fn update_or_current(
+        &self,
+        operation: Op,
+        update: UpdateItemFluentBuilder,
+    ) -> Result<Result<Item, Option<Item>>, StoreError> {
         calls(operation, Action::UpdateItem);
         match update.send().await {
-            Ok(out) => Ok(Some(out.attributes.unwrap_or_default())),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(unavailable(operation, &err)),
+            Ok(out) => Ok(Ok(out.attributes.unwrap_or_default())),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(e)) => Ok(Err(e.item().cloned())),
+                _ => Err(unavailable(operation, &err)),
+            },
         }
     }
 
@@ -274,18 +284,28 @@ impl DynamoStore {
         }
     }
 
-    async fn extend_failures(&self, email: &str, now: i64, window: i64) -> Result<Option<Item>, StoreError> {
+    /// One more attempt in a live window that is under `max`; else the window as it is.
+    async fn extend_attempts(
+        &self,
+        email: &str,
+        now: i64,
+        window: i64,
+        max: u32,
+    ) -> Result<Result<Item, Option<Item>>, StoreError> {
         let update = self
             .update(key(failures_pk(email), FAILURES_SK))
             .update_expression("ADD failures :one")
-            .condition_expression("started_at > :cutoff")
+            .condition_expression("started_at > :cutoff AND failures < :max")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":cutoff", n(now - window))
-            .return_values(ReturnValue::AllNew);
-        self.update_if(Op::RecordLoginFailure, update).await
+            .expression_attribute_values(":max", n(i64::from(max)))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        self.update_or_current(Op::ReserveLoginAttempt, update).await
     }
 
-    async fn start_failures(&self, email: &str, now: i64, window: i64) -> Result<Option<Item>, StoreError> {
+    /// The first attempt of a new window, where none is live.
+    async fn start_attempts(&self, email: &str, now: i64, window: i64) -> Result<Option<Item>, StoreError> {
         let update = self
             .update(key(failures_pk(email), FAILURES_SK))
             .update_expression("SET failures = :one, started_at = :now, #ttl = :reset")
@@ -296,7 +316,7 @@ impl DynamoStore {
             .expression_attribute_values(":reset", n(now + window))
             .expression_attribute_values(":cutoff", n(now - window))
             .return_values(ReturnValue::AllNew);
-        self.update_if(Op::RecordLoginFailure, update).await
+        self.update_if(Op::ReserveLoginAttempt, update).await
     }
 }
 
@@ -319,10 +339,10 @@ fn token_item(record: &RefreshRecord) -> Item {
     item
 }
 
-fn failure_window(item: &Item, window: i64) -> Result<FailureWindow, StoreError> {
+fn attempt_window(item: &Item, window: i64) -> Result<AttemptWindow, StoreError> {
     let started_at = get_n(item, "started_at")?;
     let count = u32::try_from(get_n(item, "failures")?).unwrap_or(u32::MAX);
-    Ok(FailureWindow { count, started_at, resets_at: started_at + window })
+    Ok(AttemptWindow { count, started_at, resets_at: started_at + window })
 }
 
 fn seconds(window: u64) -> i64 {
@@ -455,26 +475,34 @@ impl Store for DynamoStore {
         Ok(u32::try_from(families.len()).unwrap_or(u32::MAX))
     }
 
-    async fn record_login_failure(&self, email: &str, now: i64, window: u64) -> Result<FailureWindow, StoreError> {
+    async fn reserve_login_attempt(&self, email: &str, now: i64, window: u64, max: u32) -> Result<Attempt, StoreError> {
         let window = seconds(window);
         for attempt in 0..MAX_RACE_ATTEMPTS {
-            if let Some(item) = self.extend_failures(email, now, window).await? {
-                return failure_window(&item, window);
+            match self.extend_attempts(email, now, window, max).await? {
+                Ok(item) => return Ok(Attempt::Granted(attempt_window(&item, window)?)),
+                Err(Some(current)) => {
+                    let current = attempt_window(&current, window)?;
+                    if current.resets_at > now {
+                        return Ok(Attempt::Refused(current));
+                    }
+                }
+                Err(None) => {}
             }
-            if let Some(item) = self.start_failures(email, now, window).await? {
-                return failure_window(&item, window);
+            // No window, or an expired one: start one, unless a racing caller just did.
+            if let Some(item) = self.start_attempts(email, now, window).await? {
+                return Ok(Attempt::Granted(attempt_window(&item, window)?));
             }
             backoff(attempt).await;
         }
-        Err(StoreError::Unavailable("record_login_failure: too much contention".into()))
+        Err(StoreError::Unavailable("reserve_login_attempt: too much contention".into()))
     }
 
-    async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<FailureWindow>, StoreError> {
+    async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<AttemptWindow>, StoreError> {
         let window = seconds(window);
         let Some(item) = self.get(Op::LoginFailures, key(failures_pk(email), FAILURES_SK)).await? else {
             return Ok(None);
         };
-        let current = failure_window(&item, window)?;
+        let current = attempt_window(&item, window)?;
         Ok((current.resets_at > now).then_some(current))
     }
 
