@@ -24,6 +24,9 @@ pub struct Args {
     /// The DynamoDB table, with --dynamodb-endpoint.
     #[arg(long = "table", env = "TABLE_NAME", default_value = "jwt-auth-local")]
     pub table: String,
+    /// Seconds a client has to send its request headers before the connection is closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout: u64,
 }
 
 pub struct Loaded {

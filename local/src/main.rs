@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use local_api::config::{self, Args};
@@ -34,13 +35,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let listener = TcpListener::bind((args.host, args.port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let header_timeout = Duration::from_secs(args.header_read_timeout.max(1));
     match &args.dynamodb_endpoint {
-        None => serve(listener, App::new(MemoryStore::new(), &loaded.services), &url, "in-memory").await,
+        None => {
+            serve(listener, App::new(MemoryStore::new(), &loaded.services), &url, "in-memory", header_timeout).await
+        }
         Some(endpoint) => {
             let settings = StoreSettings { table_name: args.table.clone(), endpoint: Some(endpoint.clone()) };
             let store = DynamoStore::connect(&settings).await;
             dynamo::ensure_table(store.client(), &args.table).await?;
-            serve(listener, App::new(store, &loaded.services), &url, "dynamodb").await
+            serve(listener, App::new(store, &loaded.services), &url, "dynamodb", header_timeout).await
         }
     }
 }
@@ -50,10 +54,11 @@ async fn serve<S: Store + Clone>(
     app: App<S>,
     url: &str,
     store: &str,
+    header_timeout: Duration,
 ) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(url, store, "local-api listening");
     tokio::select! {
-        result = server::serve(listener, Arc::new(app)) => result?,
+        result = server::serve(listener, Arc::new(app), header_timeout) => result?,
         _ = tokio::signal::ctrl_c() => tracing::info!("local-api stopping"),
     }
     Ok(())

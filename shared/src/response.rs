@@ -11,9 +11,17 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
     // Serialising our own plain structs cannot fail.
     let json = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
-    let mut response = Response::new(Body::Text(json));
+    text_response(status, JSON_CONTENT_TYPE, json)
+}
+
+/// Every body this service sends goes through here, with its media type and
+/// `nosniff`, so no browser ever renders an answer as something else.
+pub fn text_response(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
 }
 
@@ -34,6 +42,7 @@ pub fn json_no_store<T: Serialize>(status: StatusCode, body: &T) -> Response<Bod
 pub fn no_content() -> Response<Body> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     no_store(&mut response);
     response
 }
@@ -55,5 +64,7 @@ mod tests {
         assert_eq!(r.headers()["cache-control"], "no-store");
         assert_eq!(r.headers()["pragma"], "no-cache");
         assert_eq!(r.headers()["content-type"], JSON_CONTENT_TYPE);
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(no_content().headers()["x-content-type-options"], "nosniff");
     }
 }

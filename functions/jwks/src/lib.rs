@@ -3,6 +3,7 @@
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
+use shared::response::{JSON_CONTENT_TYPE, text_response};
 use shared::{Keys, Needs, Services, VerificationKeys};
 
 pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, other_actions: &[] };
@@ -22,11 +23,8 @@ impl Jwks {
 }
 
 pub async fn handle(_req: Request, deps: &Jwks) -> Result<Response<Body>, lambda_http::Error> {
-    let mut response = Response::new(Body::Text(deps.body.clone()));
-    *response.status_mut() = StatusCode::OK;
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(shared::response::JSON_CONTENT_TYPE));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
+    let mut response = text_response(StatusCode::OK, JSON_CONTENT_TYPE, deps.body.clone());
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
     Ok(response)
 }
 

@@ -75,6 +75,7 @@ impl BlockPool {
         self.in_use.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1
     }
 
+    #[cfg(test)]
     pub(super) fn keep(&self) -> usize {
         self.keep
     }
