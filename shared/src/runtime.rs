@@ -69,34 +69,54 @@ pub fn init_tracing() {
     let _ = tracing::subscriber::set_global_default(json_logs(std::io::stdout));
 }
 
-/// The services of a function without a store (the authorizer, jwks): no
-/// network call at all, so it takes no signing key from Secrets Manager.
-pub async fn services(needs: &Needs) -> Result<Services, BootError> {
-    build_services(needs, None).await
+/// The services of a function without a store (the authorizer, jwks). No
+/// network call and nothing of the AWS SDK is reachable from here, so these
+/// binaries link none of it: a signing key can come only from the
+/// environment or a file.
+pub fn services(needs: &Needs) -> Result<Services, BootError> {
+    let vars = Vars::new(env_lookup);
+    let signing = match needs.keys {
+        Keys::Sign => {
+            let tokens = TokenSettings::from_vars(&vars)?;
+            Some(
+                SigningKey::from_settings(tokens.algorithm, &KeySettings::from_vars(&vars))?
+                    .ok_or(KeyError::NoSigningKey)?,
+            )
+        }
+        Keys::None | Keys::Verify => None,
+    };
+    build_services(needs, &vars, signing)
 }
 
 /// The services and the DynamoDB store of a function with `needs`. The
-/// signing key, if any, is read while the store's connections open.
+/// signing key, if it signs, is read (from Secrets Manager in AWS) while the
+/// store's connections open.
 #[cfg(feature = "dynamodb")]
 pub async fn boot(needs: &Needs) -> Result<(Services, crate::store::dynamo::DynamoStore), BootError> {
-    let (sdk, store) = dynamo_store(crate::StoreSettings::from_env()?).await;
-    let (services, ()) = tokio::join!(build_services(needs, Some(&sdk)), store.warm_up(needs.connections));
-    Ok((services?, store))
+    let vars = Vars::new(env_lookup);
+    let (sdk, store) = dynamo_store(crate::StoreSettings::from_vars(&vars)?).await;
+    let signing = async {
+        if needs.keys != Keys::Sign {
+            return Ok(None);
+        }
+        let tokens = TokenSettings::from_vars(&vars)?;
+        signing_key(tokens.algorithm, &KeySettings::from_vars(&vars), Some(&sdk)).await.map(Some)
+    };
+    let (signing, ()) = tokio::join!(signing, store.warm_up(needs.connections));
+    Ok((build_services(needs, &vars, signing?)?, store))
 }
 
-async fn build_services(needs: &Needs, sdk: Option<&Sdk>) -> Result<Services, BootError> {
-    let vars = Vars::new(env_lookup);
-    let services = Services::from_vars(&vars)?;
+fn build_services<F: Fn(&str) -> Option<String>>(
+    needs: &Needs,
+    vars: &Vars<F>,
+    signing: Option<SigningKey>,
+) -> Result<Services, BootError> {
+    let services = Services::from_vars(vars)?;
     if needs.keys == Keys::None {
         return Ok(services);
     }
-    let tokens = TokenSettings::from_vars(&vars)?;
-    let keys = KeySettings::from_vars(&vars);
-    let signing = match needs.keys {
-        Keys::Sign => Some(signing_key(tokens.algorithm, &keys, sdk).await?),
-        _ => None,
-    };
-    let verifier = verifier(&tokens, &keys, signing.as_ref())?;
+    let tokens = TokenSettings::from_vars(vars)?;
+    let verifier = verifier(&tokens, &KeySettings::from_vars(vars), signing.as_ref())?;
     Ok(services.with_keys(signing.map(|key| TokenIssuer::new(&tokens, key)), Some(verifier)))
 }
 

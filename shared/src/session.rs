@@ -15,16 +15,19 @@ use crate::tokens::TokenIssuer;
 pub const INVALID: &str = "the refresh token is invalid, expired or revoked";
 pub const REUSED: &str = "the refresh token was already used; the session has been revoked";
 
-/// How long refresh tokens live, and how long a retried refresh gets the same successor.
+/// How long refresh tokens live, how long a retried refresh gets the same
+/// successor, and how long a session lasts from its login however often it
+/// is refreshed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionSettings {
     pub refresh_ttl: u64,
     pub grace: u64,
+    pub max_age: u64,
 }
 
 impl Default for SessionSettings {
     fn default() -> Self {
-        Self { refresh_ttl: 30 * 86_400, grace: 10 }
+        Self { refresh_ttl: 30 * 86_400, grace: 10, max_age: 90 * 86_400 }
     }
 }
 
@@ -38,6 +41,7 @@ impl SessionSettings {
         Ok(Self {
             refresh_ttl: vars.ranged("REFRESH_TOKEN_TTL_SECONDS", d.refresh_ttl, 300, 400 * 86_400)?,
             grace: vars.ranged("REFRESH_GRACE_SECONDS", d.grace, 0, 300)?,
+            max_age: vars.ranged("SESSION_MAX_AGE_SECONDS", d.max_age, 300, 400 * 86_400)?,
         })
     }
 }
@@ -72,7 +76,7 @@ impl Sessions {
     /// and the TOKENS body. Nothing is stored.
     pub fn start(&self, user_id: &str, email: &str, now: i64) -> Result<NewSession, ApiError> {
         let refresh = RefreshToken::first(user_id);
-        let record = refresh.record(now, self.settings.refresh_ttl);
+        let record = refresh.record(now, self.settings.refresh_ttl).within(self.session_end(now));
         let tokens = self.tokens(&refresh, email, record.expires_at, now)?;
         Ok(NewSession { record, tokens })
     }
@@ -90,7 +94,9 @@ impl Sessions {
     pub async fn rotate<S: Store>(&self, store: &S, presented: &RefreshToken, now: i64) -> Result<TokenPair, ApiError> {
         let hash = presented.secret_hash();
         let successor = presented.next();
-        let record = successor.record(now, self.settings.refresh_ttl);
+        // The store keeps it within the presented token's session; a session
+        // from before sessions had a limit gets one from now.
+        let record = successor.record(now, self.settings.refresh_ttl).within(self.session_end(now));
         let (rotation, profile) = tokio::try_join!(
             store.rotate_refresh(presented.reference(&hash), &record, now, self.settings.grace),
             store.profile(&presented.user_id),
@@ -111,6 +117,10 @@ impl Sessions {
         };
         let profile = profile.ok_or(ApiError::InvalidGrant(INVALID))?;
         self.tokens(&next, &profile.email, next_record.expires_at, now)
+    }
+
+    fn session_end(&self, now: i64) -> i64 {
+        now.saturating_add(i64::try_from(self.settings.max_age).unwrap_or(i64::MAX))
     }
 
     /// What a refresh token that is not one gets: the same answer as an unknown one.
@@ -153,7 +163,7 @@ mod tests {
     fn a_started_session_is_one_refresh_token_and_its_record() {
         let started = sessions().start(testing::ADA_ID, "a@b.co", NOW).unwrap();
         let token = RefreshToken::parse(&started.tokens.refresh_token).unwrap();
-        assert_eq!(started.record, token.record(NOW, 30 * 86_400));
+        assert_eq!(started.record, token.record(NOW, 30 * 86_400).within(NOW + 90 * 86_400));
         assert_eq!(started.tokens.refresh_expires_in, 30 * 86_400);
         assert_eq!((started.tokens.token_type, started.tokens.expires_in), ("Bearer", 900));
     }
@@ -174,6 +184,22 @@ mod tests {
         assert_eq!(sessions.rotate(&store, &successor, NOW + 61).await.unwrap_err(), ApiError::InvalidGrant(INVALID));
     }
 
+    #[tokio::test]
+    async fn a_session_ends_at_its_maximum_age_however_often_it_is_refreshed() {
+        let store = MemoryStore::new();
+        let (issuer, _) = testing::tokens(crate::Algorithm::EdDSA, None);
+        let settings = SessionSettings { refresh_ttl: 1000, grace: 0, max_age: 100 };
+        let sessions = Sessions::new(issuer, settings);
+        let user = testing::seed_user(&store, &testing::cheap_passwords(), "a@b.co", testing::ADA_PASSWORD, NOW).await;
+        let first = sessions.open(&store, &user.id, &user.email, NOW).await.unwrap();
+        assert_eq!(first.refresh_expires_in, 100);
+        let token = RefreshToken::parse(&first.refresh_token).unwrap();
+        let next = sessions.rotate(&store, &token, NOW + 60).await.unwrap();
+        assert_eq!(next.refresh_expires_in, 40, "a refresh does not extend the session");
+        let token = RefreshToken::parse(&next.refresh_token).unwrap();
+        assert_eq!(sessions.rotate(&store, &token, NOW + 100).await.unwrap_err(), ApiError::InvalidGrant(INVALID));
+    }
+
     #[test]
     fn the_ttl_and_grace_are_read_from_their_variables() {
         let vars = Vars::new(|k: &str| match k {
@@ -181,6 +207,7 @@ mod tests {
             "REFRESH_GRACE_SECONDS" => Some("0".into()),
             _ => None,
         });
-        assert_eq!(SessionSettings::from_vars(&vars).unwrap(), SessionSettings { refresh_ttl: 3600, grace: 0 });
+        let settings = SessionSettings::from_vars(&vars).unwrap();
+        assert_eq!(settings, SessionSettings { refresh_ttl: 3600, grace: 0, max_age: 90 * 86_400 });
     }
 }

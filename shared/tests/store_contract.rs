@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use shared::store::dynamo::{DynamoStore, test_store};
 use shared::store::{
-    Attempt, AttemptWindow, MemoryStore, RefreshRecord, RefreshStatus, Refusal, Rotation, Store, StoreError, TokenRef,
-    User,
+    Attempt, AttemptWindow, MemoryStore, NO_SESSION_LIMIT, RefreshRecord, RefreshStatus, Refusal, Rotation, Store,
+    StoreError, TokenRef, User,
 };
 use shared::{Clock, normalize_email};
 
@@ -59,6 +59,7 @@ fn record(user_id: &str, family_id: &str, issued_at: i64) -> RefreshRecord {
         token_id,
         issued_at,
         expires_at: issued_at + 30 * DAY,
+        session_ends_at: NO_SESSION_LIMIT,
     }
 }
 
@@ -115,6 +116,26 @@ async fn fifty_concurrent_creates_with_one_email_admit_exactly_one<S: Store + Cl
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
     assert!(results.iter().filter(|r| r.is_err()).all(|r| *r == Err(StoreError::EmailTaken)), "{results:?}");
     assert_eq!(store.record_counts().await, (1, 1, 1), "one user, one email claim, one session");
+}
+
+async fn a_successor_never_outlives_its_session_and_an_unlimited_one_gets_a_limit<S: Store>(store: S) {
+    let ends = now() + 100;
+    let first = record("user-1", "family-1", now()).within(ends);
+    store.create_session(&first).await.unwrap();
+    let Rotation::Rotated(next) = rotate(&store, &first, now() + 10).await else { panic!("rotates") };
+    assert_eq!((next.expires_at, next.session_ends_at), (ends, ends), "capped at the session's end");
+    let state = store.refresh_state(token_ref(&next)).await.unwrap().unwrap();
+    assert_eq!(state.token.session_ends_at, ends, "the limit is stored with the successor");
+    let Rotation::Refused(Refusal::Expired) = rotate(&store, &next, ends).await else { panic!("refused at the end") };
+
+    let legacy = session(&store, "user-2").await;
+    assert_eq!(legacy.session_ends_at, NO_SESSION_LIMIT);
+    let limited = record("user-2", &legacy.family_id, now() + 10).within(now() + 1000);
+    let Rotation::Rotated(next) = store.rotate_refresh(token_ref(&legacy), &limited, now() + 10, GRACE).await.unwrap()
+    else {
+        panic!("rotates")
+    };
+    assert_eq!(next.session_ends_at, now() + 1000, "a session from before limits gets one at its next rotation");
 }
 
 async fn twenty_concurrent_rotations_share_one_successor<S: Store + Clone>(store: S) {
@@ -243,6 +264,7 @@ macro_rules! contract {
             users_are_found_by_normalised_email_and_by_id,
             fifty_concurrent_creates_with_one_email_admit_exactly_one,
             twenty_concurrent_rotations_share_one_successor,
+            a_successor_never_outlives_its_session_and_an_unlimited_one_gets_a_limit,
             a_retry_within_the_grace_interval_gets_the_same_successor,
             reuse_after_the_grace_interval_revokes_the_whole_family,
             an_expired_refresh_token_whose_item_still_exists_is_refused,

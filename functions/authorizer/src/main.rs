@@ -6,6 +6,6 @@ use shared::runtime;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
-    let deps = Authorizer::new(&runtime::services(&NEEDS).await?);
+    let deps = Authorizer::new(&runtime::services(&NEEDS)?);
     run(service_fn(|event: LambdaEvent<Box<RawValue>>| authorizer::handle(event, &deps))).await
 }

@@ -5,6 +5,6 @@ use shared::runtime;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
-    let deps = Jwks::new(&runtime::services(&NEEDS).await?);
+    let deps = Jwks::new(&runtime::services(&NEEDS)?);
     run(service_fn(|req| jwks::handle(req, &deps))).await
 }

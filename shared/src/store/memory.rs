@@ -144,11 +144,13 @@ impl Store for MemoryStore {
         let state = data.state(presented.user_id, presented.token_id);
         Ok(match decide(presented, state.as_ref(), now, grace) {
             Decision::Rotate => {
+                let ends = state.as_ref().map_or(super::NO_SESSION_LIMIT, |s| s.token.session_ends_at);
+                let successor = successor.clone().within(ends);
                 if let Some(token) = data.tokens.get_mut(&key(presented.user_id, presented.token_id)) {
                     token.status = RefreshStatus::Rotated { successor: successor.clone(), rotated_at: now };
                 }
-                data.insert_token(successor);
-                Rotation::Rotated(successor.clone())
+                data.insert_token(&successor);
+                Rotation::Rotated(successor)
             }
             Decision::Replay(existing) => Rotation::Replayed(existing),
             Decision::RevokeFamily => {

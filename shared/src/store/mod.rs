@@ -73,6 +73,22 @@ pub struct RefreshRecord {
     pub secret_hash: String,
     pub issued_at: i64,
     pub expires_at: i64,
+    /// When the whole session ends however often it is refreshed; no token
+    /// of the family outlives it. `NO_SESSION_LIMIT` for tokens stored before
+    /// sessions had a limit: their next rotation sets one.
+    pub session_ends_at: i64,
+}
+
+pub const NO_SESSION_LIMIT: i64 = i64::MAX;
+
+impl RefreshRecord {
+    /// This record inside a session that ends at `session_ends_at` (or
+    /// earlier, if it already ends earlier): it expires by then at the latest.
+    pub fn within(mut self, session_ends_at: i64) -> Self {
+        self.session_ends_at = self.session_ends_at.min(session_ends_at);
+        self.expires_at = self.expires_at.min(self.session_ends_at);
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +173,9 @@ pub trait Store: Send + Sync + 'static {
         token: TokenRef<'_>,
     ) -> impl Future<Output = Result<Option<RefreshState>, StoreError>> + Send;
     /// Retires `presented` in favour of `successor`: exactly one successor per
-    /// token however many callers race; see [`decide`] for the outcomes.
+    /// token however many callers race; see [`decide`] for the outcomes. The
+    /// stored successor stays within the presented token's session
+    /// (`RefreshRecord::within`), and `Rotated` returns it as stored.
     fn rotate_refresh(
         &self,
         presented: TokenRef<'_>,

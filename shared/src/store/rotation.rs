@@ -57,6 +57,7 @@ mod tests {
             secret_hash: format!("hash-of-{id}"),
             issued_at,
             expires_at: issued_at + 1000,
+            session_ends_at: super::super::NO_SESSION_LIMIT,
         }
     }
 

@@ -77,16 +77,18 @@ pub fn credentials_from(item: &Item, email: &str) -> Result<Credentials, StoreEr
     })
 }
 
-/// The successor recorded on a rotated token item, if any.
-pub fn successor_from(item: &Item, user_id: &str, family_id: &str) -> Result<Option<(RefreshRecord, i64)>, StoreError> {
+/// The successor recorded on the rotated token item of `token`, if any; one
+/// rotated before sessions had a limit ends when `token`'s session does.
+pub fn successor_from(item: &Item, token: &RefreshRecord) -> Result<Option<(RefreshRecord, i64)>, StoreError> {
     let Some(rotated_at) = opt_n(item, "rotated_at") else { return Ok(None) };
     let successor = RefreshRecord {
-        user_id: user_id.to_string(),
-        family_id: family_id.to_string(),
+        user_id: token.user_id.clone(),
+        family_id: token.family_id.clone(),
         token_id: get_s(item, "successor_id")?,
         secret_hash: get_s(item, "successor_secret_hash")?,
         issued_at: get_n(item, "successor_issued_at")?,
         expires_at: get_n(item, "successor_expires_at")?,
+        session_ends_at: opt_n(item, "successor_session_ends_at").unwrap_or(token.session_ends_at),
     };
     Ok(Some((successor, rotated_at)))
 }

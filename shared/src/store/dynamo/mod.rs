@@ -199,7 +199,7 @@ impl DynamoStore {
             .set_key(Some(key(user_pk(presented.user_id), token_sk(presented.token_id))))
             .update_expression(
                 "SET rotated_at = :now, successor_id = :sid, successor_secret_hash = :ssh, \
-                 successor_issued_at = :sia, successor_expires_at = :sea",
+                 successor_issued_at = :sia, successor_expires_at = :sea, successor_session_ends_at = :sse",
             )
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(rotated_at)")
             .expression_attribute_values(":now", n(now))
@@ -207,6 +207,7 @@ impl DynamoStore {
             .expression_attribute_values(":ssh", s(&successor.secret_hash))
             .expression_attribute_values(":sia", n(successor.issued_at))
             .expression_attribute_values(":sea", n(successor.expires_at))
+            .expression_attribute_values(":sse", n(successor.session_ends_at))
             .build()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let extend_family = Update::builder()
@@ -335,6 +336,7 @@ fn token_item(record: &RefreshRecord) -> Item {
     item.insert("secret_hash".into(), s(&record.secret_hash));
     item.insert("issued_at".into(), n(record.issued_at));
     item.insert("expires_at".into(), n(record.expires_at));
+    item.insert("session_ends_at".into(), n(record.session_ends_at));
     item.insert(super::table::TTL_ATTRIBUTE.into(), n(record.expires_at));
     item
 }
@@ -414,8 +416,9 @@ impl Store for DynamoStore {
             secret_hash: get_s(&item, "secret_hash")?,
             issued_at: get_n(&item, "issued_at")?,
             expires_at: get_n(&item, "expires_at")?,
+            session_ends_at: items::opt_n(&item, "session_ends_at").unwrap_or(super::NO_SESSION_LIMIT),
         };
-        let status = match items::successor_from(&item, &record.user_id, &record.family_id)? {
+        let status = match items::successor_from(&item, &record)? {
             None => RefreshStatus::Active,
             Some((successor, rotated_at)) => RefreshStatus::Rotated { successor, rotated_at },
         };
@@ -435,8 +438,10 @@ impl Store for DynamoStore {
             let state = self.refresh_state(presented).await?;
             match decide(presented, state.as_ref(), now, grace) {
                 Decision::Rotate => {
-                    if self.try_rotate(presented, successor, now).await? {
-                        return Ok(Rotation::Rotated(successor.clone()));
+                    let ends = state.as_ref().map_or(super::NO_SESSION_LIMIT, |s| s.token.session_ends_at);
+                    let successor = successor.clone().within(ends);
+                    if self.try_rotate(presented, &successor, now).await? {
+                        return Ok(Rotation::Rotated(successor));
                     }
                     // Lost a race: the re-read decides between replay and refusal.
                     backoff(attempt).await;
