@@ -189,8 +189,8 @@ if cold:
     import cost  # bench/cost.py, beside this script
     w(cost.section(cold))
 
-# Written by their own, longer runs: scripts/bench-opt-level and scripts/fuzz.
-for static in [pathlib.Path("bench/opt-level.md"), pathlib.Path("bench/fuzz.md")]:
+# Written by their own, longer runs: scripts/bench-opt-level, scripts/fuzz and scripts/soak.
+for static in [pathlib.Path("bench/opt-level.md"), pathlib.Path("bench/fuzz.md"), pathlib.Path("bench/soak.md")]:
     if static.exists():
         w(static.read_text())
 

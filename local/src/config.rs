@@ -54,6 +54,6 @@ pub fn load(args: &Args, lookup: impl Fn(&str) -> Option<String>) -> Result<Load
         None => (SigningKey::generate(tokens.algorithm)?.0, true),
     };
     let verifier = runtime::verifier(&tokens, &keys, Some(&signing))?;
-    let services = Services::from_vars(&vars)?.with_keys(Some(TokenIssuer::new(&tokens, signing)), Some(verifier));
+    let services = Services::from_vars(&vars)?.with_keys(Some(TokenIssuer::new(&tokens, signing)), Some(verifier))?;
     Ok(Loaded { tokens, services, ephemeral_key })
 }

@@ -108,3 +108,80 @@ async fn racing_signups_of_different_spellings_of_one_mailbox_make_one_account()
     assert_eq!(statuses.iter().filter(|&&s| s == 201).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|&s| s == 201 || s == 409), "{statuses:?}");
 }
+
+fn from(last: u8) -> std::net::IpAddr {
+    std::net::IpAddr::from([127, 0, 0, last])
+}
+
+#[tokio::test]
+async fn one_address_cannot_spray_guesses_across_many_emails() {
+    let api = Server::start(&[], &[("LOGIN_SOURCE_MAX_FAILURES", "5")]);
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let body = json!({"email": format!("target{i}@example.com"), "password": "guess number one two three"});
+        let reply = api.post_from(from(2), "/login", body, &[]).await;
+        statuses.push(reply.status.as_u16());
+        if reply.status == 429 {
+            assert!(
+                reply.header("retry-after").is_some_and(|s| s.parse::<u64>().is_ok_and(|s| (1..=900).contains(&s)))
+            );
+        }
+    }
+    assert_eq!(statuses, [400, 400, 400, 400, 400, 429, 429, 429]);
+    let elsewhere =
+        api.post_from(from(3), "/login", json!({"email": "target0@example.com", "password": "x"}), &[]).await;
+    assert_eq!(elsewhere.status, 400, "another address has a counter of its own");
+}
+
+#[tokio::test]
+async fn one_address_cannot_make_accounts_without_end() {
+    let api = Server::start(&[], &[("SIGNUP_SOURCE_MAX", "3")]);
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let body = json!({"email": format!("bulk{i}@example.com"), "password": PASSWORD});
+        statuses.push(api.post_from(from(4), "/signup", body, &[]).await.status.as_u16());
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+    let body = json!({"email": "bulk9@example.com", "password": PASSWORD});
+    assert_eq!(api.post_from(from(5), "/signup", body, &[]).await.status, 201);
+}
+
+#[tokio::test]
+async fn an_attacker_who_knows_the_email_cannot_lock_the_owner_out() {
+    // A short cap keeps the new device's one wait short in real time.
+    let api = Server::start(&[], &[("LOGIN_MAX_DELAY_SECONDS", "3")]);
+    let owner = json!({"email": "victim@example.com", "password": PASSWORD});
+    assert_eq!(api.post_from(from(6), "/signup", owner.clone(), &[]).await.status, 201);
+    let first = api.post_from(from(6), "/login", owner.clone(), &[]).await;
+    assert_eq!(first.status, 200);
+    let device = first.header("x-device-token").expect("a device token").to_string();
+    for _ in 0..25 {
+        let guess = json!({"email": "victim@example.com", "password": "the attacker's guess, wrong"});
+        api.post_from(from(7), "/login", guess, &[]).await;
+    }
+    let known = api.post_from(from(6), "/login", owner.clone(), &[("x-device-token", &device)]).await;
+    assert_eq!(known.status, 200, "the owner's device logs in at once: {:?}", known.json());
+    // A device the email never saw waits at most one bounded Retry-After
+    // (none at all if the attacker's last counted guess is old enough).
+    let new_device = api.post_from(from(8), "/login", owner.clone(), &[]).await;
+    if new_device.status == 429 {
+        let wait: u64 = new_device.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=3).contains(&wait), "one bounded wait: {wait}");
+        std::thread::sleep(Duration::from_secs(wait));
+        let again = api.post_from(from(8), "/login", owner, &[]).await;
+        assert_eq!(again.status, 200, "after the one wait: {:?}", again.json());
+    } else {
+        assert_eq!(new_device.status, 200, "{:?}", new_device.json());
+    }
+}
+
+#[tokio::test]
+async fn failures_against_an_unregistered_email_do_not_follow_it_into_signup() {
+    let api = Server::start(&[], &[]);
+    for _ in 0..15 {
+        api.post("/login", json!({"email": "future@example.com", "password": "guessing before it exists"})).await;
+    }
+    let future = json!({"email": "future@example.com", "password": PASSWORD});
+    assert_eq!(api.post("/signup", future.clone()).await.status, 201);
+    assert_eq!(api.post("/login", future).await.status, 200, "the new owner starts with a clean slate");
+}

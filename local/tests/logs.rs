@@ -41,7 +41,7 @@ async fn a_full_session_logs_no_secret() {
     let issuer = shared::TokenIssuer::new(&settings, key);
     let store = MemoryStore::new();
     let manual = testing::clock();
-    let mut services = testing::services(&manual).with_keys(Some(issuer), Some(verifier));
+    let mut services = testing::services(&manual).with_keys(Some(issuer), Some(verifier)).unwrap();
     services.sessions.grace = 0;
     let password = "a secret passphrase that must never be logged";
     let wrong = "a wrong passphrase that must never be logged";
@@ -57,11 +57,12 @@ async fn a_full_session_logs_no_secret() {
         .await
         .unwrap();
     assert_eq!(rejected.status(), 400);
-    let logged_in = body_json(
-        &login::handle(json_post("/login", &json!({"email": "ada@example.com", "password": password})), &login)
+    let good_login =
+        login::handle(json_post("/login", &json!({"email": "ada@example.com", "password": password})), &login)
             .await
-            .unwrap(),
-    );
+            .unwrap();
+    secrets.push(good_login.headers()["x-device-token"].to_str().unwrap().to_string());
+    let logged_in = body_json(&good_login);
     let refresh_body = json!({"refresh_token": logged_in["refresh_token"]});
     let rotated = body_json(&refresh::handle(json_post("/refresh", &refresh_body), &refresh).await.unwrap());
     manual.advance(1);
@@ -84,6 +85,8 @@ async fn a_full_session_logs_no_secret() {
         secrets.push(body["refresh_token"].as_str().unwrap().to_string());
     }
     secrets.push(store.credentials("ada@example.com").await.unwrap().unwrap().password_hash);
+    // Security events name the email only by a keyed tag.
+    secrets.push("ada@example.com".into());
     // Any 40-character run of the private key's PEM body.
     secrets.extend(
         material.expose().lines().filter(|l| !l.starts_with("-----")).map(|l| l[..l.len().min(40)].to_string()),
@@ -95,4 +98,12 @@ async fn a_full_session_logs_no_secret() {
     for secret in &secrets {
         assert!(!logs.contains(secret.as_str()), "a secret leaked into the logs: {secret:.12}…");
     }
+    let failed: serde_json::Value = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|l: &serde_json::Value| l["fields"]["message"] == "login refused: wrong credentials")
+        .expect("the failed login is logged");
+    let tag = failed["fields"]["email_tag"].as_str().expect("a keyed tag of the email");
+    assert_eq!(tag.len(), 16);
+    assert_eq!(failed["fields"]["source"], "127.0.0.1", "and the client's address");
 }

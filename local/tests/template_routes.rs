@@ -132,3 +132,31 @@ fn every_iam_policy_grants_exactly_what_its_function_declares() {
     }
     assert!(drift.is_empty(), "IAM policies differ from what the functions declare:\n{}", drift.join("\n"));
 }
+
+#[test]
+fn the_gateway_throttles_every_route_and_logs_every_request_as_json() {
+    let template = load("template.yaml");
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    for limit in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
+        assert!(!api["DefaultRouteSettings"][limit].is_badvalue(), "DefaultRouteSettings lacks {limit}");
+    }
+    let table = table_routes();
+    for (route, settings) in api["RouteSettings"].as_hash().expect("RouteSettings") {
+        let route = route.as_str().unwrap();
+        let (method, path) = route.split_once(' ').unwrap();
+        assert!(table.iter().any(|r| r.0 == method && r.1 == path), "RouteSettings names {route}, which no route is");
+        assert!(!settings["ThrottlingRateLimit"].is_badvalue(), "{route}");
+    }
+    let logs = &api["AccessLogSettings"];
+    let format = logs["Format"].as_str().expect("an access log format");
+    let line = format.replace("\n", "");
+    let parsed: serde_json::Value = serde_json::from_str(&line).expect("the access log format is one JSON object");
+    for field in ["requestId", "sourceIp", "routeKey", "status"] {
+        assert!(parsed.get(field).is_some(), "the access log lacks {field}");
+    }
+    // `!GetAtt ApiAccessLogs.Arn`: a log group of this template, with the retention parameter.
+    let target = logs["DestinationArn"].as_str().expect("a log group's Arn");
+    let group = &template["Resources"][target.trim_end_matches(".Arn")];
+    assert_eq!(group["Type"].as_str(), Some("AWS::Logs::LogGroup"), "{target}");
+    assert_eq!(group["Properties"]["RetentionInDays"].as_str(), Some("LogRetentionDays"));
+}

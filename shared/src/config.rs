@@ -179,33 +179,6 @@ impl PasswordSettings {
     }
 }
 
-/// Failed-login throttling (README, "Configuration").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ThrottleSettings {
-    pub max_failures: u32,
-    pub window: u64,
-}
-
-impl Default for ThrottleSettings {
-    fn default() -> Self {
-        Self { max_failures: 10, window: 15 * 60 }
-    }
-}
-
-impl ThrottleSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(&Vars::new(env_lookup))
-    }
-
-    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
-        let d = Self::default();
-        Ok(Self {
-            max_failures: vars.ranged("LOGIN_MAX_FAILURES", d.max_failures.into(), 1, 1000)? as u32,
-            window: vars.ranged("LOGIN_WINDOW_SECONDS", d.window, 10, 86_400)?,
-        })
-    }
-}
-
 /// Where the DynamoDB table is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreSettings {

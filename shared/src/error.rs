@@ -26,7 +26,7 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("an account with this email already exists")]
     EmailTaken,
-    #[error("too many failed logins for this email; try again later")]
+    #[error("too many attempts; try again after the time Retry-After gives")]
     TooManyAttempts { retry_after: u64 },
     #[error("a dependency is unavailable; try again shortly")]
     Unavailable,

@@ -100,6 +100,11 @@ impl SigningKey {
     pub fn kid(&self) -> &str {
         &self.kid
     }
+    /// The private key material, for deriving other keys from it.
+    pub(crate) fn secret_material(&self) -> &[u8] {
+        self.encoding.as_bytes()
+    }
+
     pub(crate) fn encoding_key(&self) -> &EncodingKey {
         &self.encoding
     }

@@ -9,6 +9,7 @@ pub mod claims;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod device;
 pub mod email;
 pub mod error;
 pub mod keys;
@@ -27,12 +28,13 @@ pub mod session;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod throttle;
 pub mod tokens;
 
 pub use algorithm::Algorithm;
 pub use claims::AccessClaims;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{ConfigError, KeySettings, PasswordSettings, Secret, StoreSettings, ThrottleSettings, TokenSettings};
+pub use config::{ConfigError, KeySettings, PasswordSettings, Secret, StoreSettings, TokenSettings};
 pub use email::normalize_email;
 pub use error::ApiError;
 pub use keys::{KeyError, SigningKey, VerificationKeys};
@@ -42,4 +44,5 @@ pub use responses::{TokenPair, UserBody};
 pub use services::{Keys, Needs, Services};
 pub use session::{SessionSettings, Sessions};
 pub use store::StoreError;
+pub use throttle::ThrottleSettings;
 pub use tokens::{TokenError, TokenIssuer, TokenVerifier};

@@ -136,6 +136,37 @@ pub fn require_grant(grant_type: Option<&str>, expected: &'static str) -> Result
     }
 }
 
+/// The client's address as API Gateway saw it (`requestContext`'s `sourceIp`).
+pub fn source_ip(req: &Request) -> Option<&str> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let ip = match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref(),
+        _ => None,
+    }?;
+    // An address has no `#`: it cannot reach into another counter's key.
+    (!ip.is_empty() && ip.len() <= 45 && ip.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':'))
+        .then_some(ip)
+}
+
+/// The value of cookie `name` (the first, if sent twice).
+pub fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// The value of header `name`, as text.
+pub fn header_text<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+}
+
 /// The token of an `Authorization: Bearer ...` value; the scheme is case-insensitive.
 pub fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
@@ -266,6 +297,34 @@ mod tests {
     fn a_repeated_form_parameter_is_refused() {
         let err = parse_form::<Login>(b"email=a&password=b&password=c").unwrap_err();
         assert_eq!(err.code(), "invalid_request");
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name_in_any_cookie_header() {
+        let mut req = request(None, "");
+        req.headers_mut().append("cookie", "a=1; __Host-device=dv1.x.y".parse().unwrap());
+        req.headers_mut().append("cookie", "b=2".parse().unwrap());
+        assert_eq!(cookie(&req, "__Host-device"), Some("dv1.x.y"));
+        assert_eq!(cookie(&req, "b"), Some("2"));
+        assert_eq!(cookie(&req, "device"), None);
+    }
+
+    #[test]
+    fn the_source_address_comes_from_the_request_context_and_must_look_like_one() {
+        use lambda_http::RequestExt;
+        let context = |ip: &str| {
+            let mut http =
+                lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContextHttpDescription::default();
+            http.source_ip = Some(ip.into());
+            let mut ctx = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+            ctx.http = http;
+            lambda_http::request::RequestContext::ApiGatewayV2(ctx)
+        };
+        let with = |ip: &str| request(None, "").with_request_context(context(ip));
+        assert_eq!(source_ip(&with("203.0.113.9")).map(str::to_string), Some("203.0.113.9".into()));
+        assert_eq!(source_ip(&with("2001:db8::1")).map(str::to_string), Some("2001:db8::1".into()));
+        assert_eq!(source_ip(&with("1.2.3.4#SIGNUP#x")), None);
+        assert_eq!(source_ip(&request(None, "")), None);
     }
 
     #[test]

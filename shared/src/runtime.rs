@@ -37,6 +37,7 @@ impl From<ServicesError> for BootError {
         match err {
             ServicesError::Config(e) => Self::Config(e),
             ServicesError::Password(e) => Self::Password(e),
+            ServicesError::Key(e) => Self::Key(e),
         }
     }
 }
@@ -117,7 +118,7 @@ fn build_services<F: Fn(&str) -> Option<String>>(
     }
     let tokens = TokenSettings::from_vars(vars)?;
     let verifier = verifier(&tokens, &KeySettings::from_vars(vars), signing.as_ref())?;
-    Ok(services.with_keys(signing.map(|key| TokenIssuer::new(&tokens, key)), Some(verifier)))
+    Ok(services.with_keys(signing.map(|key| TokenIssuer::new(&tokens, key)), Some(verifier))?)
 }
 
 /// The signing key from the environment, a file, or (with the `secrets`

@@ -11,10 +11,13 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{ConfigError, PasswordSettings, ThrottleSettings, Vars};
+use crate::config::{ConfigError, PasswordSettings, Vars};
+use crate::device::DeviceKeys;
+use crate::keys::KeyError;
 use crate::password::{PasswordError, Passwords};
 use crate::session::{SessionSettings, Sessions};
 use crate::store::ops::{Op, iam_actions};
+use crate::throttle::ThrottleSettings;
 use crate::tokens::{TokenIssuer, TokenVerifier};
 
 /// The key material a function holds.
@@ -67,6 +70,8 @@ pub struct Services {
     pub issuer: Option<Arc<TokenIssuer>>,
     /// Present where the function verifies access tokens.
     pub verifier: Option<Arc<TokenVerifier>>,
+    /// Derived from the signing key, where there is one.
+    pub devices: Option<Arc<DeviceKeys>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +80,8 @@ pub enum ServicesError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
 }
 
 impl Services {
@@ -87,13 +94,20 @@ impl Services {
             sessions: SessionSettings::from_vars(vars)?,
             issuer: None,
             verifier: None,
+            devices: None,
         })
     }
 
-    pub fn with_keys(mut self, issuer: Option<TokenIssuer>, verifier: Option<TokenVerifier>) -> Self {
+    pub fn with_keys(mut self, issuer: Option<TokenIssuer>, verifier: Option<TokenVerifier>) -> Result<Self, KeyError> {
+        self.devices = issuer.as_ref().map(|i| DeviceKeys::derive(i.signing_key())).transpose()?.map(Arc::new);
         self.issuer = issuer.map(Arc::new);
         self.verifier = verifier.map(Arc::new);
-        self
+        Ok(self)
+    }
+
+    /// Device tokens and log tags; for functions that hold the signing key.
+    pub fn devices(&self) -> Arc<DeviceKeys> {
+        self.devices.clone().expect("a function that issues device tokens declares Keys::Sign in its Needs")
     }
 
     /// Opens and rotates sessions with the signing key. Only functions whose

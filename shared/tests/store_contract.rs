@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use shared::store::dynamo::{DynamoStore, test_store};
 use shared::store::{
-    Attempt, AttemptWindow, MemoryStore, NO_SESSION_LIMIT, RefreshRecord, RefreshStatus, Refusal, Rotation, Store,
-    StoreError, TokenRef, User,
+    Attempt, Count, Counter, Limit, MemoryStore, NO_SESSION_LIMIT, RefreshRecord, RefreshStatus, Refusal, Rotation,
+    Store, StoreError, TokenRef, User,
 };
 use shared::{Clock, normalize_email};
 
@@ -218,44 +218,73 @@ async fn revoke_all_ends_every_session_of_one_user_only<S: Store>(store: S) {
 
 fn granted(attempt: Attempt) -> Option<u32> {
     match attempt {
-        Attempt::Granted(window) => Some(window.count),
-        Attempt::Refused(_) => None,
+        Attempt::Granted(count) => Some(count.count),
+        Attempt::Refused { .. } => None,
     }
 }
 
-async fn fifty_concurrent_attempts_grant_exactly_the_maximum_and_the_window_expires<S: Store + Clone>(store: S) {
-    let (window, max) = (900, 10);
+const ADA: Counter<'static> = Counter::Email("ada@example.com");
+const FIXED: Limit = Limit { max: 10, window: 900, backoff: None };
+
+async fn fifty_concurrent_reservations_grant_exactly_the_maximum_and_the_counter_resets<S: Store + Clone>(store: S) {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..50 {
         let store = store.clone();
-        tasks.spawn(async move { store.reserve_login_attempt("ada@example.com", now(), window, max).await.unwrap() });
+        tasks.spawn(async move { store.reserve(ADA, now(), FIXED).await.unwrap() });
     }
     let answers = tasks.join_all().await;
     let mut counts: Vec<u32> = answers.iter().copied().filter_map(granted).collect();
     counts.sort_unstable();
     assert_eq!(counts, (1..=10).collect::<Vec<_>>(), "exactly the maximum is granted, each count once");
-    for refused in answers.iter().filter(|a| matches!(a, Attempt::Refused(_))) {
-        assert_eq!(*refused, Attempt::Refused(AttemptWindow { count: 10, started_at: now(), resets_at: now() + 900 }));
+    for refused in answers.iter().filter(|a| granted(**a).is_none()) {
+        let Attempt::Refused { count, retry_at } = refused else { unreachable!() };
+        assert_eq!((count.count, *retry_at), (10, now() + 900), "refused until the window after the last count");
     }
-    let current = store.login_failures("ada@example.com", now() + 899, window).await.unwrap().unwrap();
-    assert_eq!((current.count, current.resets_at), (10, now() + 900), "refused attempts are not counted");
-    assert_eq!(store.login_failures("ada@example.com", now() + 900, window).await.unwrap(), None);
-    let fresh = store.reserve_login_attempt("ada@example.com", now() + 900, window, max).await.unwrap();
-    assert_eq!(fresh, Attempt::Granted(AttemptWindow { count: 1, started_at: now() + 900, resets_at: now() + 1800 }));
-    assert_eq!(store.login_failures("bob@example.com", now(), window).await.unwrap(), None);
+    let current = store.counted(ADA, now() + 899, FIXED).await.unwrap().unwrap();
+    assert_eq!(current, Count { count: 10, last_at: now() }, "refused reservations are not counted");
+    assert_eq!(store.counted(ADA, now() + 900, FIXED).await.unwrap(), None);
+    assert_eq!(granted(store.reserve(ADA, now() + 900, FIXED).await.unwrap()), Some(1));
+    assert_eq!(store.counted(Counter::Email("bob@example.com"), now(), FIXED).await.unwrap(), None);
 }
 
-async fn clearing_attempts_resets_the_count<S: Store>(store: S) {
-    for _ in 0..3 {
-        store.reserve_login_attempt("ada@example.com", now(), 900, 3).await.unwrap();
+async fn beyond_the_free_counts_each_waits_twice_as_long_and_one_racer_wins_each_turn<S: Store + Clone>(store: S) {
+    let limit = Limit { max: 3, window: 900, backoff: Some(16) };
+    let counter = Counter::Device { email: "ada@example.com", device: "d1" };
+    for expected in 1..=3 {
+        assert_eq!(granted(store.reserve(counter, now(), limit).await.unwrap()), Some(expected));
     }
-    assert!(matches!(
-        store.reserve_login_attempt("ada@example.com", now(), 900, 3).await.unwrap(),
-        Attempt::Refused(_)
-    ));
-    store.clear_login_failures("ada@example.com").await.unwrap();
-    assert_eq!(store.login_failures("ada@example.com", now(), 900).await.unwrap(), None);
-    assert_eq!(granted(store.reserve_login_attempt("ada@example.com", now() + 1, 900, 3).await.unwrap()), Some(1));
+    let refused = store.reserve(counter, now(), limit).await.unwrap();
+    assert!(matches!(refused, Attempt::Refused { retry_at, .. } if retry_at == now() + 2), "{refused:?}");
+    assert_eq!(granted(store.reserve(counter, now() + 2, limit).await.unwrap()), Some(4));
+    let refused = store.reserve(counter, now() + 3, limit).await.unwrap();
+    assert!(matches!(refused, Attempt::Refused { retry_at, .. } if retry_at == now() + 6), "{refused:?}");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let store = store.clone();
+        tasks.spawn(async move { store.reserve(counter, now() + 6, limit).await.unwrap() });
+    }
+    let winners: Vec<u32> = tasks.join_all().await.into_iter().filter_map(granted).collect();
+    assert_eq!(winners, [5], "one of twenty racers gets the turn");
+    let sixth = store.reserve(counter, now() + 6 + 8, limit).await.unwrap();
+    assert_eq!(granted(sixth), Some(6));
+    let capped = store.reserve(counter, now() + 14, limit).await.unwrap();
+    assert!(matches!(capped, Attempt::Refused { retry_at, .. } if retry_at == now() + 14 + 16), "capped: {capped:?}");
+    assert_eq!(store.counted(ADA, now(), limit).await.unwrap(), None, "a device's counter is its own");
+}
+
+async fn a_released_count_can_be_used_again_and_clearing_resets<S: Store>(store: S) {
+    let limit = Limit { max: 3, ..FIXED };
+    let source = Counter::LoginsFrom("203.0.113.7");
+    for _ in 0..3 {
+        store.reserve(source, now(), limit).await.unwrap();
+    }
+    assert_eq!(granted(store.reserve(source, now(), limit).await.unwrap()), None);
+    store.release(source).await.unwrap();
+    assert_eq!(granted(store.reserve(source, now(), limit).await.unwrap()), Some(3));
+    store.clear(source).await.unwrap();
+    assert_eq!(store.counted(source, now(), limit).await.unwrap(), None);
+    store.release(Counter::SignupsFrom("203.0.113.7")).await.unwrap();
+    assert_eq!(granted(store.reserve(Counter::SignupsFrom("203.0.113.7"), now(), limit).await.unwrap()), Some(1));
 }
 
 macro_rules! contract {
@@ -271,8 +300,9 @@ macro_rules! contract {
             an_unknown_or_mismatched_token_is_refused,
             revoking_one_family_leaves_the_users_other_sessions_alone,
             revoke_all_ends_every_session_of_one_user_only,
-            fifty_concurrent_attempts_grant_exactly_the_maximum_and_the_window_expires,
-            clearing_attempts_resets_the_count,
+            fifty_concurrent_reservations_grant_exactly_the_maximum_and_the_counter_resets,
+            beyond_the_free_counts_each_waits_twice_as_long_and_one_racer_wins_each_turn,
+            a_released_count_can_be_used_again_and_clearing_resets,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

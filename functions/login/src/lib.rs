@@ -1,27 +1,34 @@
 //! `POST /login`: the password grant, as JSON or as an OAuth2 form
 //! (`openapi.yaml`, `/login`).
 //!
-//! Every attempt is counted before its password is checked (one conditional
-//! write that refuses once the window holds its maximum), so concurrent
-//! guesses cannot outrun the limit. An unknown email and a wrong password take
-//! the same path: one reservation, one credentials read, one argon2id
-//! verification (against a decoy hash when there is no user), one identical answer.
+//! Every attempt is counted before its password is checked (a conditional
+//! write that refuses when the limit says wait), so concurrent guesses cannot
+//! outrun it: per client address across all emails, and per email, or per
+//! device for a client that logged in to this email before (its device token),
+//! so an attacker's failures never slow the owner's known devices and slow a
+//! new device by one bounded wait at most. An unknown email and a wrong
+//! password take the same path: the same reservations, one credentials read,
+//! one argon2id verification (against a decoy hash when there is no user),
+//! one identical answer.
 
 use std::sync::Arc;
 
-use lambda_http::http::StatusCode;
+use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::request::{Accepts, RequestBody, parse_form, parse_json, read_body, require_grant};
+use shared::device::{self, DeviceKeys};
+use shared::request::{
+    Accepts, RequestBody, cookie, header_text, parse_form, parse_json, read_body, require_grant, source_ip,
+};
 use shared::response::json_no_store;
-use shared::store::{Attempt, Op, Store};
+use shared::store::{Attempt, Counter, Limit, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, normalize_email};
 
 const WRONG_CREDENTIALS: &str = "the email or password is incorrect";
 
 pub const NEEDS: Needs = Needs {
     keys: Keys::Sign,
-    store: &[Op::ReserveLoginAttempt, Op::Credentials, Op::ClearLoginFailures, Op::SetPasswordHash, Op::CreateSession],
+    store: &[Op::Reserve, Op::Release, Op::Credentials, Op::ClearCounter, Op::SetPasswordHash, Op::CreateSession],
     connections: 1,
     other_actions: &[],
 };
@@ -31,6 +38,7 @@ pub struct Login<S> {
     pub sessions: Sessions,
     pub passwords: Passwords,
     pub throttle: ThrottleSettings,
+    pub devices: Arc<DeviceKeys>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -41,6 +49,7 @@ impl<S: Store> Login<S> {
             sessions: services.sessions(),
             passwords: services.passwords.clone(),
             throttle: services.throttle,
+            devices: services.devices(),
             clock: services.clock.clone(),
         }
     }
@@ -87,22 +96,41 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
     if password.is_empty() {
         return Err(ApiError::invalid_request("password: must not be empty"));
     }
-
     let now = deps.clock.now();
-    let (window, max) = (deps.throttle.window, deps.throttle.max_failures);
-    if let Attempt::Refused(current) = deps.store.reserve_login_attempt(&email, now, window, max).await? {
-        tracing::info!("login refused: too many attempts for this email");
-        return Err(ApiError::TooManyAttempts { retry_after: u64::try_from(current.resets_at - now).unwrap_or(1) });
+    let tag = deps.devices.tag(&email);
+    let source = source_ip(req);
+    let presented = header_text(req, device::HEADER).or_else(|| cookie(req, device::COOKIE));
+    let known = presented.and_then(|token| deps.devices.device(token, &email));
+    let counter = known.map_or(Counter::Email(&email), |device| Counter::Device { email: &email, device });
+
+    // Across all emails from this client first, then this email (or device).
+    if let Some(ip) = source {
+        reserve(deps, Counter::LoginsFrom(ip), deps.throttle.logins_from_source(), now).await.inspect_err(|_| {
+            tracing::warn!(source = ip, "login refused: too many failed logins from this address");
+        })?;
+    }
+    if let Err(refused) = reserve(deps, counter, deps.throttle.logins(), now).await {
+        tracing::warn!(email_tag = %tag, source, known_device = known.is_some(), "login refused: throttled");
+        if let Some(ip) = source {
+            // No password was checked: this one was no failure of the address.
+            deps.store.release(Counter::LoginsFrom(ip)).await?;
+        }
+        return Err(refused);
     }
 
     let stored = deps.store.credentials(&email).await?;
     let check = deps.passwords.verify(&password, stored.as_ref().map(|c| c.password_hash.as_str())).await?;
     let Some(user) = stored.filter(|_| check.matches) else {
-        tracing::info!("login refused: wrong credentials");
+        tracing::info!(email_tag = %tag, source, known_device = known.is_some(), "login refused: wrong credentials");
         return Err(ApiError::InvalidGrant(WRONG_CREDENTIALS));
     };
 
-    deps.store.clear_login_failures(&email).await?;
+    // Only the counter this check went through: a known device's success
+    // leaves the wait an attacker earned on the email where it is.
+    deps.store.clear(counter).await?;
+    if let Some(ip) = source {
+        deps.store.release(Counter::LoginsFrom(ip)).await?;
+    }
     if check.needs_rehash {
         // Best effort: a failure here must not fail a correct login.
         match deps.passwords.hash(&password).await {
@@ -116,7 +144,33 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
     }
     let tokens = deps.sessions.open(&deps.store, &user.user_id, &user.email, now).await?;
     tracing::info!(user_id = %user.user_id, "login succeeded");
-    Ok(json_no_store(StatusCode::OK, &tokens))
+    let mut response = json_no_store(StatusCode::OK, &tokens);
+    remember_device(&mut response, &deps.devices.issue(&email));
+    Ok(response)
+}
+
+async fn reserve<S: Store>(deps: &Login<S>, counter: Counter<'_>, limit: Limit, now: i64) -> Result<(), ApiError> {
+    match deps.store.reserve(counter, now, limit).await? {
+        Attempt::Granted(_) => Ok(()),
+        Attempt::Refused { retry_at, .. } => {
+            Err(ApiError::TooManyAttempts { retry_after: u64::try_from(retry_at - now).unwrap_or(1) })
+        }
+    }
+}
+
+/// The device token, as a cookie for browsers and a header for other
+/// clients, which send it back in the `X-Device-Token` header.
+fn remember_device(response: &mut Response<Body>, token: &str) {
+    let cookie = format!(
+        "{}={token}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
+        device::COOKIE,
+        device::COOKIE_MAX_AGE
+    );
+    let headers = response.headers_mut();
+    if let (Ok(cookie), Ok(token)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(token)) {
+        headers.append(header::SET_COOKIE, cookie);
+        headers.insert(device::HEADER, token);
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use lambda_http::http::Method;
 use serde_json::{Value, json};
-use shared::store::{MemoryStore, Store};
+use shared::store::{Counter, MemoryStore, Store};
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, error_code, form_post, json_post};
 use shared::{Clock, ManualClock, PasswordSettings, Passwords};
 
@@ -68,18 +68,51 @@ async fn an_unknown_email_and_a_wrong_password_get_the_same_answer<S: Store>(sto
     assert_eq!(unknown.headers(), wrong.headers());
 }
 
-async fn the_eleventh_attempt_in_the_window_is_429_even_with_the_right_password<S: Store>(store: S) {
+fn assert_throttled(response: &Response<Body>, retry_after: u64) {
+    assert_eq!((response.status().as_u16(), error_code(response)), (429, "too_many_attempts".into()));
+    assert_eq!(response.headers()["retry-after"], retry_after.to_string().as_str());
+}
+
+async fn after_ten_failures_each_next_check_waits_twice_as_long_up_to_a_bound<S: Store>(store: S) {
     let f = fixture(store).await;
     for attempt in 1..=10 {
         let response = post(&f, wrong()).await;
         assert_eq!(error_code(&response), "invalid_grant", "attempt {attempt}");
     }
-    f.clock.advance(60);
-    let locked = post(&f, right()).await;
-    assert_eq!((locked.status().as_u16(), error_code(&locked)), (429, "too_many_attempts".into()));
-    assert_eq!(locked.headers()["retry-after"], "840");
-    f.clock.advance(840);
+    assert_throttled(&post(&f, right()).await, 2);
+    f.clock.advance(2);
+    assert_eq!(error_code(&post(&f, wrong()).await), "invalid_grant");
+    assert_throttled(&post(&f, right()).await, 4);
+    for wait in [4, 8, 16, 32, 64, 128, 256, 512] {
+        f.clock.advance(wait);
+        assert_eq!(error_code(&post(&f, wrong()).await), "invalid_grant", "after waiting {wait} s");
+    }
+    assert_throttled(&post(&f, right()).await, 900);
+    f.clock.advance(900);
     assert_tokens(&post(&f, right()).await);
+}
+
+async fn a_device_that_logged_in_before_is_not_slowed_by_anyone_elses_failures<S: Store>(store: S) {
+    let f = fixture(store).await;
+    let first = post(&f, right()).await;
+    assert_tokens(&first);
+    let token = first.headers()["x-device-token"].to_str().unwrap().to_string();
+    let cookie = first.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with(&format!("__Host-device={token}; Path=/;")), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"));
+    for _ in 0..25 {
+        post(&f, wrong()).await;
+    }
+    assert_eq!(post(&f, right()).await.status(), 429, "a new device waits");
+    let mut known = json_post("/login", &right());
+    known.headers_mut().insert("x-device-token", token.parse().unwrap());
+    assert_tokens(&handle(known, &f.login).await.unwrap());
+    let mut by_cookie = json_post("/login", &right());
+    by_cookie.headers_mut().insert("cookie", format!("__Host-device={token}").parse().unwrap());
+    assert_tokens(&handle(by_cookie, &f.login).await.unwrap());
+    let mut other_email = json_post("/login", &json!({"email": "eve@example.com", "password": "x"}));
+    other_email.headers_mut().insert("x-device-token", token.parse().unwrap());
+    assert_eq!(error_code(&handle(other_email, &f.login).await.unwrap()), "invalid_grant");
 }
 
 async fn unknown_emails_are_throttled_too<S: Store>(store: S) {
@@ -113,7 +146,8 @@ async fn a_successful_login_clears_the_failures<S: Store>(store: S) {
     }
     assert_tokens(&post(&f, right()).await);
     let now = f.clock.now();
-    assert_eq!(f.login.store.login_failures(ADA_EMAIL, now, 900).await.unwrap(), None);
+    let counted = f.login.store.counted(Counter::Email(ADA_EMAIL), now, f.login.throttle.logins()).await.unwrap();
+    assert_eq!(counted, None);
 }
 
 async fn changed_argon2_parameters_rehash_on_login<S: Store>(store: S) {
@@ -137,7 +171,8 @@ shared::test_with_both_stores!(
     a_json_login_returns_tokens,
     an_oauth2_form_login_returns_tokens_and_ignores_extra_fields,
     an_unknown_email_and_a_wrong_password_get_the_same_answer,
-    the_eleventh_attempt_in_the_window_is_429_even_with_the_right_password,
+    after_ten_failures_each_next_check_waits_twice_as_long_up_to_a_bound,
+    a_device_that_logged_in_before_is_not_slowed_by_anyone_elses_failures,
     unknown_emails_are_throttled_too,
     a_hundred_concurrent_guesses_check_at_most_the_limit_and_the_right_password_then_waits,
     a_successful_login_clears_the_failures,

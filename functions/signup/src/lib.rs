@@ -6,21 +6,28 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::password::{NewPasswordError, PolicyViolation};
-use shared::request::json_body;
+use shared::request::{json_body, source_ip};
 use shared::response::json_no_store;
-use shared::store::{Op, Store, User};
-use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, TokenPair, UserBody, normalize_email};
+use shared::store::{Attempt, Counter, Op, Store, User};
+use shared::{
+    ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, TokenPair, UserBody, normalize_email,
+};
 
 /// Longest display name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
-pub const NEEDS: Needs =
-    Needs { keys: Keys::Sign, store: &[Op::Credentials, Op::CreateUser], connections: 1, other_actions: &[] };
+pub const NEEDS: Needs = Needs {
+    keys: Keys::Sign,
+    store: &[Op::Reserve, Op::Credentials, Op::CreateUser, Op::ClearCounter],
+    connections: 1,
+    other_actions: &[],
+};
 
 pub struct Signup<S> {
     pub store: S,
     pub sessions: Sessions,
     pub passwords: Passwords,
+    pub throttle: ThrottleSettings,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -30,6 +37,7 @@ impl<S: Store> Signup<S> {
             store,
             sessions: services.sessions(),
             passwords: services.passwords.clone(),
+            throttle: services.throttle,
             clock: services.clock.clone(),
         }
     }
@@ -60,6 +68,14 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
     let name = clean_name(body.name)?;
     let weak = |v: PolicyViolation| ApiError::invalid_request(format!("password: {v}"));
     deps.passwords.check_length(&body.password).map_err(weak)?;
+    let now = deps.clock.now();
+    if let Some(ip) = source_ip(req) {
+        let limit = deps.throttle.signups_from_source();
+        if let Attempt::Refused { retry_at, .. } = deps.store.reserve(Counter::SignupsFrom(ip), now, limit).await? {
+            tracing::warn!(source = ip, "signup refused: too many signups from this address");
+            return Err(ApiError::TooManyAttempts { retry_after: u64::try_from(retry_at - now).unwrap_or(1) });
+        }
+    }
     // The cheap refusals first: a taken email costs one read, the strength
     // estimate a few milliseconds of CPU, the hash tens.
     if deps.store.credentials(&email).await?.is_some() {
@@ -71,7 +87,6 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
         Err(NewPasswordError::Task) => return Err(ApiError::Internal),
     }
 
-    let now = deps.clock.now();
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         email,
@@ -82,6 +97,11 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
     let session = deps.sessions.start(&user.id, &user.email, now)?;
     deps.store.create_user(&user, &session.record).await?;
     tracing::info!(user_id = %user.id, "account created");
+    // Failures someone made against this email before it was registered are
+    // not the new owner's: best effort, the account exists either way.
+    if let Err(err) = deps.store.clear(Counter::Email(&user.email)).await {
+        tracing::warn!(error = %err, "login counter of a new account not cleared");
+    }
     let body = SignupResponse { user: UserBody::from(&user.profile()), tokens: session.tokens };
     Ok(json_no_store(StatusCode::CREATED, &body))
 }

@@ -53,8 +53,14 @@ impl Server {
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_local-api"));
         command.args(["--port", "0"]).args(args).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        // The store is the test's choice (`--dynamodb-endpoint` in `args`), never
+        // an endpoint that happens to be in the environment (./scripts/test exports one).
+        command.env_remove("DYNAMODB_ENDPOINT").env_remove("TABLE_NAME");
         // Cheap argon2 keeps the suite fast; cost is measured by the benches.
         command.env("ARGON2_MEMORY_KIB", "8192").env("ARGON2_ITERATIONS", "1");
+        // Every test client is one loopback address; the tests of per-address
+        // limits set these themselves.
+        command.env("SIGNUP_SOURCE_MAX", "100000").env("LOGIN_SOURCE_MAX_FAILURES", "100000");
         for (k, v) in env {
             command.env(k, v);
         }
@@ -81,6 +87,27 @@ impl Server {
         }
         let response =
             self.client.request(request.body(Full::new(body.into())).unwrap()).await.expect("HTTP round trip");
+        let (parts, body) = response.into_parts();
+        Reply { status: parts.status, headers: parts.headers, body: body.collect().await.unwrap().to_bytes() }
+    }
+
+    /// A JSON POST from another loopback address (127.0.0.2, …), as a
+    /// different client would send it.
+    pub async fn post_from(
+        &self,
+        source: std::net::IpAddr,
+        path: &str,
+        json: Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut connector = HttpConnector::new();
+        connector.set_local_address(Some(source));
+        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+        let mut request = Request::builder().method(Method::POST).uri(format!("{}{}", self.url, path));
+        for (k, v) in [("content-type", "application/json")].iter().chain(headers) {
+            request = request.header(*k, *v);
+        }
+        let response = client.request(request.body(Full::new(json.to_string().into())).unwrap()).await.expect("HTTP");
         let (parts, body) = response.into_parts();
         Reply { status: parts.status, headers: parts.headers, body: body.collect().await.unwrap().to_bytes() }
     }

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::ops::Op;
+use super::table::counter_pk;
 use super::{
-    Attempt, AttemptWindow, Credentials, Decision, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation,
-    Store, StoreError, TokenRef, User, decide,
+    Attempt, Count, Counter, Credentials, Decision, Limit, Profile, RefreshRecord, RefreshState, RefreshStatus,
+    Rotation, Store, StoreError, TokenRef, User, decide,
 };
 
 #[derive(Default)]
@@ -20,7 +21,8 @@ struct Data {
     families: HashMap<(String, String), bool>,
     /// (user id, token id) → token
     tokens: HashMap<(String, String), StoredToken>,
-    failures: HashMap<String, (u32, i64)>,
+    /// counter key → (count, last counted at)
+    counters: HashMap<String, (u32, i64)>,
 }
 
 struct StoredToken {
@@ -180,36 +182,38 @@ impl Store for MemoryStore {
         Ok(count)
     }
 
-    async fn reserve_login_attempt(&self, email: &str, now: i64, window: u64, max: u32) -> Result<Attempt, StoreError> {
-        let window = i64::try_from(window).unwrap_or(i64::MAX / 2);
-        let mut data = self.lock(Op::ReserveLoginAttempt)?;
-        let entry = data.failures.entry(email.to_string()).or_insert((0, now));
-        if entry.1 + window <= now {
+    async fn reserve(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Attempt, StoreError> {
+        let mut data = self.lock(Op::Reserve)?;
+        let entry = data.counters.entry(counter_pk(counter)).or_insert((0, now));
+        if limit.reset_by(entry.1, now) {
             *entry = (0, now);
         }
-        if entry.0 >= max {
-            return Ok(Attempt::Refused(AttemptWindow {
-                count: entry.0,
-                started_at: entry.1,
-                resets_at: entry.1 + window,
-            }));
+        let retry_at = limit.next_at(entry.0, entry.1);
+        if now < retry_at {
+            return Ok(Attempt::Refused { count: Count { count: entry.0, last_at: entry.1 }, retry_at });
         }
-        entry.0 += 1;
-        Ok(Attempt::Granted(AttemptWindow { count: entry.0, started_at: entry.1, resets_at: entry.1 + window }))
+        *entry = (entry.0 + 1, now);
+        Ok(Attempt::Granted(Count { count: entry.0, last_at: now }))
     }
 
-    async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<AttemptWindow>, StoreError> {
-        let window = i64::try_from(window).unwrap_or(i64::MAX);
-        let data = self.lock(Op::LoginFailures)?;
-        Ok(data
-            .failures
-            .get(email)
-            .filter(|(_, started)| started + window > now)
-            .map(|&(count, started_at)| AttemptWindow { count, started_at, resets_at: started_at + window }))
-    }
-
-    async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
-        self.lock(Op::ClearLoginFailures)?.failures.remove(email);
+    async fn release(&self, counter: Counter<'_>) -> Result<(), StoreError> {
+        if let Some(entry) = self.lock(Op::Release)?.counters.get_mut(&counter_pk(counter)) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
         Ok(())
+    }
+
+    async fn clear(&self, counter: Counter<'_>) -> Result<(), StoreError> {
+        self.lock(Op::ClearCounter)?.counters.remove(&counter_pk(counter));
+        Ok(())
+    }
+
+    async fn counted(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Option<Count>, StoreError> {
+        let data = self.lock(Op::ReadCounter)?;
+        Ok(data
+            .counters
+            .get(&counter_pk(counter))
+            .filter(|(_, last_at)| !limit.reset_by(*last_at, now))
+            .map(|&(count, last_at)| Count { count, last_at }))
     }
 }

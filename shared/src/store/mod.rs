@@ -135,21 +135,64 @@ pub enum Rotation {
     Refused(Refusal),
 }
 
-/// Login attempts for one email in the current fixed window.
+/// What a throttle counts, and for whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AttemptWindow {
-    pub count: u32,
-    pub started_at: i64,
-    pub resets_at: i64,
+pub enum Counter<'a> {
+    /// Password checks for one email by clients it does not know.
+    Email(&'a str),
+    /// Password checks for one email from one device that logged in to it
+    /// before: failures made elsewhere do not slow it down.
+    Device { email: &'a str, device: &'a str },
+    /// Failed password checks from one client address, across all emails.
+    LoginsFrom(&'a str),
+    /// Signups from one client address.
+    SignupsFrom(&'a str),
 }
 
-/// The answer to reserving a login attempt.
+/// How a counter limits. It counts up to `max` freely; with `backoff`, each
+/// count beyond that is granted only once 2, 4, 8, … seconds (at most
+/// `backoff`) have passed since the previous count, and without it none is.
+/// A counter resets `window` seconds after its last count. (The first wait is
+/// 2 s, not 1, because times are whole seconds: a 1 s wait could pass between
+/// two requests a few milliseconds apart.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub max: u32,
+    pub window: u64,
+    pub backoff: Option<u64>,
+}
+
+impl Limit {
+    /// When the count after `count`, last counted at `last_at`, may be granted.
+    pub fn next_at(&self, count: u32, last_at: i64) -> i64 {
+        let wait = match self.backoff {
+            _ if count < self.max => 0,
+            None => self.window,
+            Some(cap) => 2u64.checked_shl(count - self.max).unwrap_or(u64::MAX).min(cap),
+        };
+        last_at.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX))
+    }
+
+    /// Whether a counter last counted at `last_at` has reset by `now`.
+    pub fn reset_by(&self, last_at: i64, now: i64) -> bool {
+        now.saturating_sub(last_at) >= i64::try_from(self.window).unwrap_or(i64::MAX)
+    }
+}
+
+/// A counter as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub count: u32,
+    pub last_at: i64,
+}
+
+/// The answer to reserving a count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
-    /// Counted: the password may be checked. `count` includes this attempt.
-    Granted(AttemptWindow),
-    /// The window holds its maximum already: nothing was counted.
-    Refused(AttemptWindow),
+    /// Counted (`count` includes this one): go ahead.
+    Granted(Count),
+    /// Not counted; the next count may be granted at `retry_at`.
+    Refused { count: Count, retry_at: i64 },
 }
 
 /// The persistence the endpoints need. Both implementations pass one contract
@@ -192,24 +235,23 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes every family of the user; returns how many were live.
     fn revoke_all(&self, user_id: &str, now: i64) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
-    /// Reserves one login attempt before its password is checked: counted in
-    /// the window that started with the first attempt and lasts `window`
-    /// seconds (an attempt after it starts a new one), and granted only while
-    /// fewer than `max` were counted in it. One conditional write, so however
-    /// many callers race, at most `max` are granted per window; a successful
-    /// login clears the window.
-    fn reserve_login_attempt(
+    /// Counts one more on `counter` if `limit` allows it now, before the work
+    /// it guards (a password check, a signup) is done. Conditional writes, so
+    /// however many callers race, no more are granted than the limit allows.
+    fn reserve(
         &self,
-        email: &str,
+        counter: Counter<'_>,
         now: i64,
-        window: u64,
-        max: u32,
+        limit: Limit,
     ) -> impl Future<Output = Result<Attempt, StoreError>> + Send;
-    fn login_failures(
+    /// Gives one count back (a reserved login that succeeded).
+    fn release(&self, counter: Counter<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn clear(&self, counter: Counter<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The counter as it stands, unless it has reset by `now` under `limit`.
+    fn counted(
         &self,
-        email: &str,
+        counter: Counter<'_>,
         now: i64,
-        window: u64,
-    ) -> impl Future<Output = Result<Option<AttemptWindow>, StoreError>> + Send;
-    fn clear_login_failures(&self, email: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+        limit: Limit,
+    ) -> impl Future<Output = Result<Option<Count>, StoreError>> + Send;
 }

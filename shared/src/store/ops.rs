@@ -40,9 +40,10 @@ pub enum Op {
     RotateRefresh,
     RevokeFamily,
     RevokeAll,
-    ReserveLoginAttempt,
-    LoginFailures,
-    ClearLoginFailures,
+    Reserve,
+    Release,
+    ClearCounter,
+    ReadCounter,
     /// The read that opens connections during init; every function with a store makes it.
     WarmUp,
 }
@@ -54,13 +55,13 @@ impl Op {
         use Action::*;
         match self {
             Self::CreateUser | Self::CreateSession => &[PutItem],
-            Self::Credentials | Self::Profile | Self::RefreshState | Self::LoginFailures | Self::WarmUp => &[GetItem],
-            Self::SetPasswordHash | Self::RevokeFamily | Self::ReserveLoginAttempt => &[UpdateItem],
+            Self::Credentials | Self::Profile | Self::RefreshState | Self::ReadCounter | Self::WarmUp => &[GetItem],
+            Self::SetPasswordHash | Self::RevokeFamily | Self::Reserve | Self::Release => &[UpdateItem],
             // Reads the token and its family, then retires, writes and extends
             // in one transaction, or revokes the family on reuse.
             Self::RotateRefresh => &[GetItem, UpdateItem, PutItem],
             Self::RevokeAll => &[Query, UpdateItem],
-            Self::ClearLoginFailures => &[DeleteItem],
+            Self::ClearCounter => &[DeleteItem],
         }
     }
 }

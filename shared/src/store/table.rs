@@ -8,11 +8,15 @@
 //! | email claim, login| `EMAIL#<email>`    | `EMAIL`            |
 //! | token family      | `USER#<user id>`   | `FAMILY#<fam id>`  |
 //! | refresh token     | `USER#<user id>`   | `TOKEN#<token id>` |
-//! | login failures    | `LOGINFAIL#<email>`| `WINDOW`           |
+//! | login attempts    | `LOGINFAIL#<email>`| `WINDOW`           |
+//! | ... from a device | `LOGINFAIL#<email>#DEVICE#<id>` | `WINDOW` |
+//! | per source        | `SOURCE#LOGIN#<ip>`, `SOURCE#SIGNUP#<ip>` | `WINDOW` |
 //!
 //! Families and tokens live in their user's partition, so revoking every
 //! session of a user is one strongly consistent query; no secondary index is
 //! needed, so nothing is read eventually consistent.
+
+use super::Counter;
 
 pub const PARTITION_KEY: &str = "pk";
 pub const SORT_KEY: &str = "sk";
@@ -36,7 +40,14 @@ pub const FAMILY_SK_PREFIX: &str = "FAMILY#";
 pub fn token_sk(token_id: &str) -> String {
     format!("TOKEN#{token_id}")
 }
-pub fn failures_pk(email: &str) -> String {
-    format!("LOGINFAIL#{email}")
+/// Canonical emails and addresses hold no `#` after their `@`, so no two
+/// counters share a key.
+pub fn counter_pk(counter: Counter<'_>) -> String {
+    match counter {
+        Counter::Email(email) => format!("LOGINFAIL#{email}"),
+        Counter::Device { email, device } => format!("LOGINFAIL#{email}#DEVICE#{device}"),
+        Counter::LoginsFrom(source) => format!("SOURCE#LOGIN#{source}"),
+        Counter::SignupsFrom(source) => format!("SOURCE#SIGNUP#{source}"),
+    }
 }
-pub const FAILURES_SK: &str = "WINDOW";
+pub const COUNTER_SK: &str = "WINDOW";

@@ -41,6 +41,7 @@ pub fn services_with(algorithm: Algorithm, extra_jwks: Option<&str>, clock: Arc<
         passwords: cheap_passwords(),
         throttle: ThrottleSettings::default(),
         sessions: SessionSettings::default(),
+        devices: Some(Arc::new(crate::device::DeviceKeys::derive(issuer.signing_key()).expect("derived keys"))),
         issuer: Some(issuer),
         verifier: Some(verifier),
     }

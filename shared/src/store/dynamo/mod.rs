@@ -23,11 +23,11 @@ use items::{Item, get_n, get_s, key, n, s};
 
 use super::ops::{Action, Op};
 use super::table::{
-    EMAIL_SK, FAILURES_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, email_pk, failures_pk, family_sk, token_sk, user_pk,
+    COUNTER_SK, EMAIL_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, counter_pk, email_pk, family_sk, token_sk, user_pk,
 };
 use super::{
-    Attempt, AttemptWindow, Credentials, Decision, Profile, RefreshRecord, RefreshState, RefreshStatus, Rotation,
-    Store, StoreError, TokenRef, User, decide,
+    Attempt, Count, Counter, Credentials, Decision, Limit, Profile, RefreshRecord, RefreshState, RefreshStatus,
+    Rotation, Store, StoreError, TokenRef, User, decide,
 };
 use crate::config::StoreSettings;
 
@@ -285,39 +285,63 @@ impl DynamoStore {
         }
     }
 
-    /// One more attempt in a live window that is under `max`; else the window as it is.
-    async fn extend_attempts(
+    /// One more count on a live counter under its free maximum; else the counter as it is.
+    async fn count_freely(
         &self,
-        email: &str,
+        counter: Counter<'_>,
         now: i64,
-        window: i64,
-        max: u32,
+        limit: Limit,
     ) -> Result<Result<Item, Option<Item>>, StoreError> {
         let update = self
-            .update(key(failures_pk(email), FAILURES_SK))
-            .update_expression("ADD failures :one")
-            .condition_expression("started_at > :cutoff AND failures < :max")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cutoff", n(now - window))
-            .expression_attribute_values(":max", n(i64::from(max)))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        self.update_or_current(Op::ReserveLoginAttempt, update).await
-    }
-
-    /// The first attempt of a new window, where none is live.
-    async fn start_attempts(&self, email: &str, now: i64, window: i64) -> Result<Option<Item>, StoreError> {
-        let update = self
-            .update(key(failures_pk(email), FAILURES_SK))
-            .update_expression("SET failures = :one, started_at = :now, #ttl = :reset")
-            .condition_expression("attribute_not_exists(pk) OR started_at <= :cutoff")
+            .update(key(counter_pk(counter), COUNTER_SK))
+            .update_expression("SET failures = failures + :one, last_at = :now, #ttl = :ttl")
+            .condition_expression("last_at > :cutoff AND failures < :max")
             .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":reset", n(now + window))
-            .expression_attribute_values(":cutoff", n(now - window))
+            .expression_attribute_values(":ttl", n(now + seconds(limit.window)))
+            .expression_attribute_values(":cutoff", n(now - seconds(limit.window)))
+            .expression_attribute_values(":max", n(i64::from(limit.max)))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        self.update_or_current(Op::Reserve, update).await
+    }
+
+    /// The count after `seen`, if nobody counted since it was read.
+    async fn count_after(
+        &self,
+        counter: Counter<'_>,
+        now: i64,
+        limit: Limit,
+        seen: Count,
+    ) -> Result<Option<Item>, StoreError> {
+        let update = self
+            .update(key(counter_pk(counter), COUNTER_SK))
+            .update_expression("SET failures = :next, last_at = :now, #ttl = :ttl")
+            .condition_expression("failures = :seen AND last_at = :last")
+            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
+            .expression_attribute_values(":next", n(i64::from(seen.count) + 1))
+            .expression_attribute_values(":seen", n(i64::from(seen.count)))
+            .expression_attribute_values(":last", n(seen.last_at))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":ttl", n(now + seconds(limit.window)))
             .return_values(ReturnValue::AllNew);
-        self.update_if(Op::ReserveLoginAttempt, update).await
+        self.update_if(Op::Reserve, update).await
+    }
+
+    /// The first count of a counter that is absent or has reset.
+    async fn count_first(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Option<Item>, StoreError> {
+        let update = self
+            .update(key(counter_pk(counter), COUNTER_SK))
+            .update_expression("SET failures = :one, last_at = :now, #ttl = :ttl")
+            .condition_expression("attribute_not_exists(pk) OR attribute_not_exists(last_at) OR last_at <= :cutoff")
+            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":ttl", n(now + seconds(limit.window)))
+            .expression_attribute_values(":cutoff", n(now - seconds(limit.window)))
+            .return_values(ReturnValue::AllNew);
+        self.update_if(Op::Reserve, update).await
     }
 }
 
@@ -341,10 +365,11 @@ fn token_item(record: &RefreshRecord) -> Item {
     item
 }
 
-fn attempt_window(item: &Item, window: i64) -> Result<AttemptWindow, StoreError> {
-    let started_at = get_n(item, "started_at")?;
-    let count = u32::try_from(get_n(item, "failures")?).unwrap_or(u32::MAX);
-    Ok(AttemptWindow { count, started_at, resets_at: started_at + window })
+/// A counter item as it stands; one written before counters had `last_at`
+/// counts as reset.
+fn count_from(item: &Item) -> Option<Count> {
+    let count = u32::try_from(items::opt_n(item, "failures")?).unwrap_or(u32::MAX);
+    Some(Count { count, last_at: items::opt_n(item, "last_at")? })
 }
 
 fn seconds(window: u64) -> i64 {
@@ -480,46 +505,57 @@ impl Store for DynamoStore {
         Ok(u32::try_from(families.len()).unwrap_or(u32::MAX))
     }
 
-    async fn reserve_login_attempt(&self, email: &str, now: i64, window: u64, max: u32) -> Result<Attempt, StoreError> {
-        let window = seconds(window);
+    async fn reserve(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Attempt, StoreError> {
+        let counted = |item: &Item| count_from(item).ok_or_else(|| StoreError::Corrupt("a counter item".into()));
         for attempt in 0..MAX_RACE_ATTEMPTS {
-            match self.extend_attempts(email, now, window, max).await? {
-                Ok(item) => return Ok(Attempt::Granted(attempt_window(&item, window)?)),
-                Err(Some(current)) => {
-                    let current = attempt_window(&current, window)?;
-                    if current.resets_at > now {
-                        return Ok(Attempt::Refused(current));
+            match self.count_freely(counter, now, limit).await? {
+                Ok(item) => return Ok(Attempt::Granted(counted(&item)?)),
+                Err(Some(item)) if count_from(&item).is_some_and(|c| !limit.reset_by(c.last_at, now)) => {
+                    let seen = counted(&item)?;
+                    let retry_at = limit.next_at(seen.count, seen.last_at);
+                    if now < retry_at {
+                        return Ok(Attempt::Refused { count: seen, retry_at });
+                    }
+                    // Its wait is over: count it, unless a racing caller just did.
+                    if let Some(item) = self.count_after(counter, now, limit, seen).await? {
+                        return Ok(Attempt::Granted(counted(&item)?));
                     }
                 }
-                Err(None) => {}
-            }
-            // No window, or an expired one: start one, unless a racing caller just did.
-            if let Some(item) = self.start_attempts(email, now, window).await? {
-                return Ok(Attempt::Granted(attempt_window(&item, window)?));
+                Err(_) => {
+                    if let Some(item) = self.count_first(counter, now, limit).await? {
+                        return Ok(Attempt::Granted(counted(&item)?));
+                    }
+                }
             }
             backoff(attempt).await;
         }
-        Err(StoreError::Unavailable("reserve_login_attempt: too much contention".into()))
+        Err(StoreError::Unavailable("reserve: too much contention".into()))
     }
 
-    async fn login_failures(&self, email: &str, now: i64, window: u64) -> Result<Option<AttemptWindow>, StoreError> {
-        let window = seconds(window);
-        let Some(item) = self.get(Op::LoginFailures, key(failures_pk(email), FAILURES_SK)).await? else {
-            return Ok(None);
-        };
-        let current = attempt_window(&item, window)?;
-        Ok((current.resets_at > now).then_some(current))
+    async fn release(&self, counter: Counter<'_>) -> Result<(), StoreError> {
+        let update = self
+            .update(key(counter_pk(counter), COUNTER_SK))
+            .update_expression("SET failures = failures - :one")
+            .condition_expression("failures > :zero")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":zero", n(0));
+        self.update_if(Op::Release, update).await.map(drop)
     }
 
-    async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
-        calls(Op::ClearLoginFailures, Action::DeleteItem);
+    async fn clear(&self, counter: Counter<'_>) -> Result<(), StoreError> {
+        calls(Op::ClearCounter, Action::DeleteItem);
         self.client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(failures_pk(email), FAILURES_SK)))
+            .set_key(Some(key(counter_pk(counter), COUNTER_SK)))
             .send()
             .await
-            .map_err(|e| unavailable(Op::ClearLoginFailures, &e))?;
+            .map_err(|e| unavailable(Op::ClearCounter, &e))?;
         Ok(())
+    }
+
+    async fn counted(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Option<Count>, StoreError> {
+        let item = self.get(Op::ReadCounter, key(counter_pk(counter), COUNTER_SK)).await?;
+        Ok(item.as_ref().and_then(count_from).filter(|c| !limit.reset_by(c.last_at, now)))
     }
 }
