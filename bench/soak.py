@@ -175,7 +175,10 @@ def main():
         for token in client.logged_out:
             status, _, _ = client.call("POST", "/refresh", {"refresh_token": token})
             out_ok, out_bad = (out_ok + 1, out_bad) if status == 400 else (out_ok, out_bad + 1)
-    audit = json.loads(subprocess.run(AUDIT, capture_output=True, text=True).stdout or "{}")
+    audited = subprocess.run(AUDIT, capture_output=True, text=True)
+    if not audited.stdout:
+        print(f"audit failed: {audited.stderr}", file=sys.stderr)
+    audit = json.loads(audited.stdout or "{}")
     signups = sum(c.signups for c in clients)
     held = sum(len(c.held) for c in clients)
     minute = next((kib for t, kib in samples if t >= 60), samples[-1][1])

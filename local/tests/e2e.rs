@@ -198,11 +198,7 @@ async fn the_contract_holds_over_http_with_the_in_memory_store() {
 
 #[tokio::test]
 async fn the_contract_holds_over_http_against_dynamodb_local() {
-    let Some(endpoint) = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|e| !e.is_empty()) else {
-        assert!(std::env::var_os("REQUIRE_DYNAMODB").is_none(), "REQUIRE_DYNAMODB is set but DYNAMODB_ENDPOINT is not");
-        eprintln!("skipped: DYNAMODB_ENDPOINT is not set");
-        return;
-    };
+    let Some(endpoint) = shared::store::dynamo::local_endpoint() else { return };
     let table = format!("e2e-{}", uuid::Uuid::new_v4().simple());
     contract(Server::start(
         &["--dynamodb-endpoint", &endpoint, "--table", &table],

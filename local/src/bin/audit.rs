@@ -45,10 +45,12 @@ async fn main() -> ExitCode {
     let mut items = Items::default();
     let mut start = None;
     loop {
-        let page = match store.client().scan().table_name(&args.table).set_exclusive_start_key(start).send().await {
+        // Small pages: each call stays well inside the SDK's 3 s operation timeout.
+        let scan = store.client().scan().table_name(&args.table).limit(500).set_exclusive_start_key(start);
+        let page = match scan.send().await {
             Ok(page) => page,
             Err(err) => {
-                eprintln!("audit: scan failed: {err}");
+                eprintln!("audit: scan failed: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&err));
                 return ExitCode::FAILURE;
             }
         };
