@@ -37,7 +37,6 @@ impl From<ServicesError> for BootError {
         match err {
             ServicesError::Config(e) => Self::Config(e),
             ServicesError::Password(e) => Self::Password(e),
-            ServicesError::Key(e) => Self::Key(e),
         }
     }
 }

@@ -80,8 +80,6 @@ pub enum ServicesError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Password(#[from] PasswordError),
-    #[error(transparent)]
-    Key(#[from] KeyError),
 }
 
 impl Services {

@@ -49,8 +49,9 @@ fn timing(c: &mut Criterion) {
     let store = MemoryStore::new();
     runtime.block_on(testing::seed_user(&store, &passwords, ADA_EMAIL, ADA_PASSWORD, SystemClock.now()));
     let mut services = services(Algorithm::RS256, &passwords);
-    // No lockout: both paths must stay on their full length for every sample.
+    // No throttling: both paths must stay on their full length for every sample.
     services.throttle.max_failures = u32::MAX;
+    services.throttle.source_max_failures = u32::MAX;
     let deps = Login::new(store, &services);
     let mut group = c.benchmark_group("login/timing");
     group.sample_size(50);
