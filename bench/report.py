@@ -207,8 +207,10 @@ if cold:
     import cost  # bench/cost.py, beside this script
     w(cost.section(cold))
 
-# Written by their own, longer runs: scripts/bench-opt-level, scripts/fuzz and scripts/soak.
-for static in [pathlib.Path("bench/opt-level.md"), pathlib.Path("bench/fuzz.md"), pathlib.Path("bench/soak.md")]:
+# Written by their own, longer runs: scripts/bench-opt-level, scripts/fuzz and
+# scripts/soak; and a one-off comparison across the functions' restructuring.
+statics = ["opt-level.md", "fuzz.md", "soak.md", "restructuring.md"]
+for static in [pathlib.Path("bench") / name for name in statics]:
     if static.exists():
         w(static.read_text())
 
