@@ -285,6 +285,15 @@ impl DynamoStore {
         }
     }
 
+    /// An update of `counter` that counts at `now`: `:now` is the count's
+    /// time and `#ttl = :ttl` lets DynamoDB drop the counter once it has reset.
+    fn count_update(&self, counter: Counter<'_>, now: i64, limit: Limit) -> UpdateItemFluentBuilder {
+        self.update(key(counter_pk(counter), COUNTER_SK))
+            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":ttl", n(now + seconds(limit.window)))
+    }
+
     /// One more count on a live counter under its free maximum; else the counter as it is.
     async fn count_freely(
         &self,
@@ -293,13 +302,10 @@ impl DynamoStore {
         limit: Limit,
     ) -> Result<Result<Item, Option<Item>>, StoreError> {
         let update = self
-            .update(key(counter_pk(counter), COUNTER_SK))
+            .count_update(counter, now, limit)
             .update_expression("SET failures = failures + :one, last_at = :now, #ttl = :ttl")
             .condition_expression("last_at > :cutoff AND failures < :max")
-            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":ttl", n(now + seconds(limit.window)))
             .expression_attribute_values(":cutoff", n(now - seconds(limit.window)))
             .expression_attribute_values(":max", n(i64::from(limit.max)))
             .return_values(ReturnValue::AllNew)
@@ -316,15 +322,12 @@ impl DynamoStore {
         seen: Count,
     ) -> Result<Option<Item>, StoreError> {
         let update = self
-            .update(key(counter_pk(counter), COUNTER_SK))
+            .count_update(counter, now, limit)
             .update_expression("SET failures = :next, last_at = :now, #ttl = :ttl")
             .condition_expression("failures = :seen AND last_at = :last")
-            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
             .expression_attribute_values(":next", n(i64::from(seen.count) + 1))
             .expression_attribute_values(":seen", n(i64::from(seen.count)))
             .expression_attribute_values(":last", n(seen.last_at))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":ttl", n(now + seconds(limit.window)))
             .return_values(ReturnValue::AllNew);
         self.update_if(Op::Reserve, update).await
     }
@@ -332,13 +335,10 @@ impl DynamoStore {
     /// The first count of a counter that is absent or has reset.
     async fn count_first(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Option<Item>, StoreError> {
         let update = self
-            .update(key(counter_pk(counter), COUNTER_SK))
+            .count_update(counter, now, limit)
             .update_expression("SET failures = :one, last_at = :now, #ttl = :ttl")
             .condition_expression("attribute_not_exists(pk) OR attribute_not_exists(last_at) OR last_at <= :cutoff")
-            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":ttl", n(now + seconds(limit.window)))
             .expression_attribute_values(":cutoff", n(now - seconds(limit.window)))
             .return_values(ReturnValue::AllNew);
         self.update_if(Op::Reserve, update).await
