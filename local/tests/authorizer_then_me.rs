@@ -16,7 +16,12 @@ async fn the_authorizer_context_and_the_bearer_token_give_me_the_same_user() {
     let services = testing::services(&clock);
     let store = shared::store::MemoryStore::new();
     let user = testing::seed_user(&store, &services.passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
-    let token = services.sessions().issuer().issue_access(&user.id, &user.email, "", clock.now()).unwrap().token;
+    let token = services
+        .sessions()
+        .issuer()
+        .issue_access(shared::store::Subject::new(&user.id, &user.email), "", clock.now())
+        .unwrap()
+        .token;
     let me = me::Me::new(store, &services);
 
     // The authorizer decides on the HTTP API v2 event for this request.

@@ -30,7 +30,13 @@ fn tokens(c: &mut Criterion) {
         let s = settings(alg);
         let verifier = TokenVerifier::new(&s, keys.clone());
         let issuer = TokenIssuer::new(&s, key);
-        let token = issuer.issue_access("5b0a2f5e-2b1c-4d25-9a51-6f3c0e0b7d11", "ada@example.com", "", now).unwrap();
+        let token = issuer
+            .issue_access(
+                shared::store::Subject::new("5b0a2f5e-2b1c-4d25-9a51-6f3c0e0b7d11", "ada@example.com"),
+                "",
+                now,
+            )
+            .unwrap();
 
         // The bare baseline: the same decoding key, the same checks jsonwebtoken can do itself.
         let kid = issuer.signing_key().kid().to_string();
@@ -61,7 +67,11 @@ fn tokens(c: &mut Criterion) {
 
         let mut group = c.benchmark_group(format!("issue/{name}"));
         group.bench_function("shared", |b| {
-            b.iter(|| issuer.issue_access(black_box("5b0a2f5e"), "ada@example.com", "", now).unwrap())
+            b.iter(|| {
+                issuer
+                    .issue_access(shared::store::Subject::new(black_box("5b0a2f5e"), "ada@example.com"), "", now)
+                    .unwrap()
+            })
         });
         group.bench_function("bare_jsonwebtoken", |b| {
             b.iter(|| jsonwebtoken::encode(&header, black_box(&token.claims), &encoding).unwrap())

@@ -48,7 +48,11 @@ fn main() {
         settings.access_ttl = 86_400;
         let verifier = TokenVerifier::new(&settings, keys.clone());
         let token = TokenIssuer::new(&settings, key)
-            .issue_access("6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47", "ada@example.com", "", now)
+            .issue_access(
+                shared::store::Subject::new("6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47", "ada@example.com"),
+                "",
+                now,
+            )
             .unwrap()
             .token;
         let decoding = keys.get(jwk.common.key_id.as_deref().unwrap()).unwrap().clone();

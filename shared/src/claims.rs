@@ -18,5 +18,14 @@ pub struct AccessClaims {
     pub exp: u64,
     pub jti: String,
     pub email: String,
+    /// Absent from tokens issued before addresses were verified; read as false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
     pub scope: String,
+    /// Accepted ahead of the releases that issue them (the session and the
+    /// authentication methods), so that deploying those logs nobody out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }

@@ -20,6 +20,7 @@ pub struct TokenPair {
 pub struct UserBody {
     pub id: String,
     pub email: String,
+    pub email_verified: bool,
     pub name: Option<String>,
     pub created_at: String,
 }
@@ -30,7 +31,13 @@ impl From<&Profile> for UserBody {
             .ok()
             .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
             .unwrap_or_default();
-        Self { id: profile.id.clone(), email: profile.email.clone(), name: profile.name.clone(), created_at }
+        Self {
+            id: profile.id.clone(),
+            email: profile.email.clone(),
+            email_verified: profile.email_verified,
+            name: profile.name.clone(),
+            created_at,
+        }
     }
 }
 
@@ -40,7 +47,13 @@ mod tests {
 
     #[test]
     fn created_at_is_rfc_3339_utc() {
-        let profile = Profile { id: "u".into(), email: "a@b.co".into(), name: None, created_at: 1_700_000_000 };
+        let profile = Profile {
+            id: "u".into(),
+            email: "a@b.co".into(),
+            email_verified: false,
+            name: None,
+            created_at: 1_700_000_000,
+        };
         assert_eq!(UserBody::from(&profile).created_at, "2023-11-14T22:13:20Z");
     }
 }

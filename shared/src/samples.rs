@@ -42,6 +42,7 @@ pub async fn seed<S: Store>(store: &S, passwords: &Passwords) -> Result<(), Seed
         name: Some(ADA_NAME.into()),
         password_hash: passwords.hash(ADA_PASSWORD).await?,
         created_at: ISSUED_AT,
+        email_verified: false,
     };
     store.create_user(&ada, &session()).await?;
     Ok(())

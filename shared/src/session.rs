@@ -9,7 +9,7 @@ use crate::config::{ConfigError, Vars, env_lookup};
 use crate::error::ApiError;
 use crate::refresh::RefreshToken;
 use crate::responses::TokenPair;
-use crate::store::{RefreshRecord, Rotation, Store};
+use crate::store::{RefreshRecord, Rotation, Store, Subject};
 use crate::tokens::TokenIssuer;
 
 pub const INVALID: &str = "the refresh token is invalid, expired or revoked";
@@ -74,16 +74,16 @@ impl Sessions {
 
     /// A new family for the user: its first refresh token, the record of it,
     /// and the TOKENS body. Nothing is stored.
-    pub fn start(&self, user_id: &str, email: &str, now: i64) -> Result<NewSession, ApiError> {
-        let refresh = RefreshToken::first(user_id);
+    pub fn start(&self, subject: Subject<'_>, now: i64) -> Result<NewSession, ApiError> {
+        let refresh = RefreshToken::first(subject.user_id);
         let record = refresh.record(now, self.settings.refresh_ttl).within(self.session_end(now));
-        let tokens = self.tokens(&refresh, email, record.expires_at, now)?;
+        let tokens = self.tokens(&refresh, subject, record.expires_at, now)?;
         Ok(NewSession { record, tokens })
     }
 
     /// Starts a session and stores it.
-    pub async fn open<S: Store>(&self, store: &S, user_id: &str, email: &str, now: i64) -> Result<TokenPair, ApiError> {
-        let session = self.start(user_id, email, now)?;
+    pub async fn open<S: Store>(&self, store: &S, subject: Subject<'_>, now: i64) -> Result<TokenPair, ApiError> {
+        let session = self.start(subject, now)?;
         store.create_session(&session.record).await?;
         Ok(session.tokens)
     }
@@ -116,7 +116,7 @@ impl Sessions {
             }
         };
         let profile = profile.ok_or(ApiError::InvalidGrant(INVALID))?;
-        self.tokens(&next, &profile.email, next_record.expires_at, now)
+        self.tokens(&next, profile.subject(), next_record.expires_at, now)
     }
 
     fn session_end(&self, now: i64) -> i64 {
@@ -131,11 +131,11 @@ impl Sessions {
     fn tokens(
         &self,
         refresh: &RefreshToken,
-        email: &str,
+        subject: Subject<'_>,
         refresh_expires_at: i64,
         now: i64,
     ) -> Result<TokenPair, ApiError> {
-        let access = self.issuer.issue_access(&refresh.user_id, email, "", now)?;
+        let access = self.issuer.issue_access(subject, "", now)?;
         Ok(TokenPair {
             access_token: access.token,
             token_type: "Bearer",
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_started_session_is_one_refresh_token_and_its_record() {
-        let started = sessions().start(testing::ADA_ID, "a@b.co", NOW).unwrap();
+        let started = sessions().start(Subject::new(testing::ADA_ID, "a@b.co"), NOW).unwrap();
         let token = RefreshToken::parse(&started.tokens.refresh_token).unwrap();
         assert_eq!(started.record, token.record(NOW, 30 * 86_400).within(NOW + 90 * 86_400));
         assert_eq!(started.tokens.refresh_expires_in, 30 * 86_400);
@@ -172,7 +172,7 @@ mod tests {
     async fn an_opened_session_rotates_once_and_replays_its_successor_within_the_grace_interval() {
         let (store, sessions) = (MemoryStore::new(), sessions());
         let user = testing::seed_user(&store, &testing::cheap_passwords(), "a@b.co", testing::ADA_PASSWORD, NOW).await;
-        let first = sessions.open(&store, &user.id, &user.email, NOW).await.unwrap();
+        let first = sessions.open(&store, Subject::new(&user.id, &user.email), NOW).await.unwrap();
         let presented = RefreshToken::parse(&first.refresh_token).unwrap();
         let next = sessions.rotate(&store, &presented, NOW + 1).await.unwrap();
         let again = sessions.rotate(&store, &presented, NOW + 2).await.unwrap();
@@ -191,7 +191,7 @@ mod tests {
         let settings = SessionSettings { refresh_ttl: 1000, grace: 0, max_age: 100 };
         let sessions = Sessions::new(issuer, settings);
         let user = testing::seed_user(&store, &testing::cheap_passwords(), "a@b.co", testing::ADA_PASSWORD, NOW).await;
-        let first = sessions.open(&store, &user.id, &user.email, NOW).await.unwrap();
+        let first = sessions.open(&store, Subject::new(&user.id, &user.email), NOW).await.unwrap();
         assert_eq!(first.refresh_expires_in, 100);
         let token = RefreshToken::parse(&first.refresh_token).unwrap();
         let next = sessions.rotate(&store, &token, NOW + 60).await.unwrap();

@@ -9,6 +9,7 @@ use shared::store::{
     Attempt, Count, Counter, Limit, MemoryStore, NO_SESSION_LIMIT, RefreshRecord, RefreshStatus, Refusal, Rotation,
     Store, StoreError, TokenRef, User,
 };
+use shared::store::{EmailChange, OneTimeRecord, Proof, Purpose};
 use shared::{Clock, normalize_email};
 
 /// The injected "now": anchored at the real time of the run, because DynamoDB
@@ -24,11 +25,16 @@ const DAY: i64 = 86_400;
 /// Counts of user, email and family records, read behind the store's back.
 trait Inspect {
     async fn record_counts(&self) -> (usize, usize, usize);
+    /// Items that name the user or its address anywhere.
+    async fn records_of(&self, user_id: &str, email: &str) -> usize;
 }
 
 impl Inspect for MemoryStore {
     async fn record_counts(&self) -> (usize, usize, usize) {
         MemoryStore::record_counts(self)
+    }
+    async fn records_of(&self, user_id: &str, email: &str) -> usize {
+        MemoryStore::records_of(self, user_id, email)
     }
 }
 
@@ -37,6 +43,13 @@ impl Inspect for DynamoStore {
         let items = self.client().scan().table_name(self.table()).send().await.unwrap().items.unwrap_or_default();
         let count = |prefix: &str| items.iter().filter(|i| i["sk"].as_s().unwrap().starts_with(prefix)).count();
         (count("PROFILE"), count("EMAIL"), count("FAMILY#"))
+    }
+    async fn records_of(&self, user_id: &str, email: &str) -> usize {
+        let items = self.client().scan().table_name(self.table()).send().await.unwrap().items.unwrap_or_default();
+        let names = |v: &aws_sdk_dynamodb::types::AttributeValue| {
+            v.as_s().is_ok_and(|s| s.contains(user_id) || s.contains(email))
+        };
+        items.iter().filter(|item| item.values().any(names)).count()
     }
 }
 
@@ -47,6 +60,7 @@ fn user(email: &str) -> User {
         name: Some("Ada".into()),
         password_hash: "$argon2id$placeholder".into(),
         created_at: now(),
+        email_verified: false,
     }
 }
 
@@ -287,6 +301,139 @@ async fn a_released_count_can_be_used_again_and_clearing_resets<S: Store>(store:
     assert_eq!(granted(store.reserve(Counter::SignupsFrom("203.0.113.7"), now(), limit).await.unwrap()), Some(1));
 }
 
+fn onetime(user_id: &str, purpose: Purpose, secret_hash: &str, new_email: Option<&str>) -> OneTimeRecord {
+    OneTimeRecord {
+        user_id: user_id.into(),
+        purpose,
+        secret_hash: secret_hash.into(),
+        expires_at: now() + 900,
+        new_email: new_email.map(Into::into),
+    }
+}
+
+fn proof<'a>(user_id: &'a str, purpose: Purpose, secret_hash: &'a str) -> Proof<'a> {
+    Proof { user_id, purpose, secret_hash, now: now() }
+}
+
+async fn a_verification_token_verifies_once_and_a_new_one_replaces_the_old<S: Store>(store: S) {
+    let ada = user("ada@example.com");
+    create_user(&store, &ada).await.unwrap();
+    assert!(!store.profile(&ada.id).await.unwrap().unwrap().email_verified);
+    store.issue_token(&onetime(&ada.id, Purpose::VerifyEmail, "first", None)).await.unwrap();
+    store.issue_token(&onetime(&ada.id, Purpose::VerifyEmail, "second", None)).await.unwrap();
+    assert_eq!(store.verify_email(proof(&ada.id, Purpose::VerifyEmail, "first")).await.unwrap(), None, "replaced");
+    let verified = store.verify_email(proof(&ada.id, Purpose::VerifyEmail, "second")).await.unwrap().unwrap();
+    assert!(verified.email_verified);
+    assert!(store.credentials(&ada.email).await.unwrap().unwrap().email_verified);
+    assert!(store.profile(&ada.id).await.unwrap().unwrap().email_verified);
+    assert_eq!(store.verify_email(proof(&ada.id, Purpose::VerifyEmail, "second")).await.unwrap(), None, "spent");
+}
+
+async fn an_expired_token_or_one_of_another_purpose_or_user_is_refused_and_changes_nothing<S: Store>(store: S) {
+    let (ada, bob) = (user("ada@example.com"), user("bob@example.com"));
+    create_user(&store, &ada).await.unwrap();
+    create_user(&store, &bob).await.unwrap();
+    store.issue_token(&onetime(&ada.id, Purpose::ResetPassword, "h", None)).await.unwrap();
+    let late = Proof { now: now() + 900, ..proof(&ada.id, Purpose::ResetPassword, "h") };
+    assert_eq!(store.reset_password(late, "$new").await.unwrap(), None, "expired at its expiry, by the code's clock");
+    assert_eq!(store.verify_email(proof(&ada.id, Purpose::VerifyEmail, "h")).await.unwrap(), None);
+    assert_eq!(store.reset_password(proof(&bob.id, Purpose::ResetPassword, "h"), "$new").await.unwrap(), None);
+    assert_eq!(store.credentials(&ada.email).await.unwrap().unwrap().password_hash, ada.password_hash);
+    assert!(!store.profile(&ada.id).await.unwrap().unwrap().email_verified);
+    let done = store.reset_password(proof(&ada.id, Purpose::ResetPassword, "h"), "$new").await.unwrap();
+    assert!(done.is_some_and(|p| p.email_verified), "still live after the refusals");
+}
+
+async fn ten_racing_resets_with_one_token_succeed_exactly_once<S: Store + Clone>(store: S) {
+    let ada = user("ada@example.com");
+    create_user(&store, &ada).await.unwrap();
+    store.issue_token(&onetime(&ada.id, Purpose::ResetPassword, "h", None)).await.unwrap();
+    let mut racers = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let (store, id) = (store.clone(), ada.id.clone());
+        racers.spawn(async move {
+            let hash = format!("$hash-{i}");
+            let done = store.reset_password(proof(&id, Purpose::ResetPassword, "h"), &hash).await.unwrap();
+            done.map(|_| hash)
+        });
+    }
+    let winners: Vec<String> = racers.join_all().await.into_iter().flatten().collect();
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let credentials = store.credentials(&ada.email).await.unwrap().unwrap();
+    assert_eq!(credentials.password_hash, winners[0]);
+    assert!(credentials.email_verified, "the reset link proved the address");
+}
+
+async fn an_email_change_moves_the_claim_and_frees_the_old_address<S: Store>(store: S) {
+    let ada = user("ada@example.com");
+    create_user(&store, &ada).await.unwrap();
+    let change = onetime(&ada.id, Purpose::ChangeEmail, "h", Some("ada@new.example"));
+    store.issue_token(&change).await.unwrap();
+    assert_eq!(store.change_email(proof(&ada.id, Purpose::ChangeEmail, "x")).await.unwrap(), EmailChange::Invalid);
+    let EmailChange::Changed { profile, old_email } =
+        store.change_email(proof(&ada.id, Purpose::ChangeEmail, "h")).await.unwrap()
+    else {
+        panic!("not changed")
+    };
+    assert_eq!((profile.email.as_str(), old_email.as_str()), ("ada@new.example", "ada@example.com"));
+    assert!(profile.email_verified);
+    assert_eq!(store.profile(&ada.id).await.unwrap().unwrap(), profile);
+    let moved = store.credentials("ada@new.example").await.unwrap().unwrap();
+    assert_eq!((moved.user_id.as_str(), moved.password_hash.as_str()), (ada.id.as_str(), ada.password_hash.as_str()));
+    assert_eq!(store.credentials("ada@example.com").await.unwrap(), None);
+    assert_eq!(store.change_email(proof(&ada.id, Purpose::ChangeEmail, "h")).await.unwrap(), EmailChange::Invalid);
+    create_user(&store, &user("ada@example.com")).await.expect("the old address can sign up again");
+}
+
+async fn two_users_racing_for_one_address_one_wins_and_the_other_is_unchanged<S: Store + Clone>(store: S) {
+    let (ada, bob) = (user("ada@example.com"), user("bob@example.com"));
+    create_user(&store, &ada).await.unwrap();
+    create_user(&store, &bob).await.unwrap();
+    for who in [&ada, &bob] {
+        store.issue_token(&onetime(&who.id, Purpose::ChangeEmail, "h", Some("shared@example.com"))).await.unwrap();
+    }
+    let race = |id: String| {
+        let store = store.clone();
+        async move { store.change_email(proof(&id, Purpose::ChangeEmail, "h")).await.unwrap() }
+    };
+    let (a, b) = tokio::join!(race(ada.id.clone()), race(bob.id.clone()));
+    let changed = [&a, &b].iter().filter(|r| matches!(r, EmailChange::Changed { .. })).count();
+    let taken = [&a, &b].iter().filter(|r| ***r == EmailChange::Taken).count();
+    assert_eq!((changed, taken), (1, 1), "{a:?} {b:?}");
+    let (loser, winner) = if a == EmailChange::Taken { (&ada, &bob) } else { (&bob, &ada) };
+    assert_eq!(store.credentials("shared@example.com").await.unwrap().unwrap().user_id, winner.id);
+    assert_eq!(store.profile(&loser.id).await.unwrap().unwrap().email, loser.email, "nothing half changed");
+    assert_eq!(store.credentials(&loser.email).await.unwrap().unwrap().user_id, loser.id);
+    assert_eq!(store.credentials(&winner.email).await.unwrap(), None);
+}
+
+async fn deleting_a_user_leaves_no_item_of_it_and_frees_the_email<S: Store + Inspect>(store: S) {
+    let (ada, bob) = (user("ada@example.com"), user("bob@example.com"));
+    let first = create_user(&store, &ada).await.unwrap();
+    create_user(&store, &bob).await.unwrap();
+    let Rotation::Rotated(_) = rotate(&store, &first, now()).await else { panic!("rotate") };
+    session(&store, &ada.id).await;
+    store.issue_token(&onetime(&ada.id, Purpose::VerifyEmail, "h", None)).await.unwrap();
+    store.issue_token(&onetime(&ada.id, Purpose::ChangeEmail, "h", Some("ada@new.example"))).await.unwrap();
+    let limit = Limit { max: 5, window: 60, backoff: None };
+    for counter in [
+        Counter::Email(&ada.email),
+        Counter::Device { email: &ada.email, device: "d1" },
+        Counter::Mails { address: &ada.email, purpose: "reset", span: 60 },
+    ] {
+        store.reserve(counter, now(), limit).await.unwrap();
+    }
+    assert!(store.records_of(&ada.id, &ada.email).await > 8);
+    let bob_before = store.records_of(&bob.id, &bob.email).await;
+
+    assert!(store.delete_user(&ada.id).await.unwrap());
+    assert_eq!(store.records_of(&ada.id, &ada.email).await, 0);
+    assert_eq!(store.records_of(&bob.id, &bob.email).await, bob_before, "another user untouched");
+    assert!(!store.delete_user(&ada.id).await.unwrap(), "already gone");
+    assert_eq!(store.profile(&ada.id).await.unwrap(), None);
+    create_user(&store, &user("ada@example.com")).await.expect("the email can sign up again");
+}
+
 macro_rules! contract {
     ($make:expr) => {
         contract!(@tests $make;
@@ -303,6 +450,12 @@ macro_rules! contract {
             fifty_concurrent_reservations_grant_exactly_the_maximum_and_the_counter_resets,
             beyond_the_free_counts_each_waits_twice_as_long_and_one_racer_wins_each_turn,
             a_released_count_can_be_used_again_and_clearing_resets,
+            a_verification_token_verifies_once_and_a_new_one_replaces_the_old,
+            an_expired_token_or_one_of_another_purpose_or_user_is_refused_and_changes_nothing,
+            ten_racing_resets_with_one_token_succeed_exactly_once,
+            an_email_change_moves_the_claim_and_frees_the_old_address,
+            two_users_racing_for_one_address_one_wins_and_the_other_is_unchanged,
+            deleting_a_user_leaves_no_item_of_it_and_frees_the_email,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

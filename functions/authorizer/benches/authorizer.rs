@@ -29,8 +29,14 @@ fn bench(c: &mut Criterion) {
     for (name, alg) in [("rs256", Algorithm::RS256), ("eddsa", Algorithm::EdDSA), ("hs256", Algorithm::HS256)] {
         let (issuer, verifier) = testing::tokens(alg, None);
         let now = SystemClock.now();
-        let token =
-            issuer.issue_access("6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47", "ada@example.com", "", now).unwrap().token;
+        let token = issuer
+            .issue_access(
+                shared::store::Subject::new("6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47", "ada@example.com"),
+                "",
+                now,
+            )
+            .unwrap()
+            .token;
         let key = verifier.keys().get(issuer.signing_key().kid()).unwrap().clone();
         let mut validation = Validation::new(alg.jwt());
         validation.set_issuer(&[testing::ISSUER]);

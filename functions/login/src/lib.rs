@@ -142,7 +142,7 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
             Err(err) => tracing::warn!(error = %err, "password rehash failed"),
         }
     }
-    let tokens = deps.sessions.open(&deps.store, &user.user_id, &user.email, now).await?;
+    let tokens = deps.sessions.open(&deps.store, user.subject(), now).await?;
     tracing::info!(user_id = %user.user_id, "login succeeded");
     let mut response = json_no_store(StatusCode::OK, &tokens);
     remember_device(&mut response, &deps.devices.issue(&email));

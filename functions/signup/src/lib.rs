@@ -93,8 +93,9 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
         name,
         password_hash: deps.passwords.hash(&body.password).await?,
         created_at: now,
+        email_verified: false,
     };
-    let session = deps.sessions.start(&user.id, &user.email, now)?;
+    let session = deps.sessions.start(shared::store::Subject::new(&user.id, &user.email), now)?;
     deps.store.create_user(&user, &session.record).await?;
     tracing::info!(user_id = %user.id, "account created");
     // Failures someone made against this email before it was registered are

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::ops::Op;
-use super::table::counter_pk;
+use super::table::{address_pk, counter_key};
 use super::{
-    Attempt, Count, Counter, Credentials, Decision, Limit, Profile, RefreshRecord, RefreshState, RefreshStatus,
-    Rotation, Store, StoreError, TokenRef, User, decide,
+    Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, Purpose,
+    RefreshRecord, RefreshState, RefreshStatus, Rotation, Store, StoreError, TokenRef, User, decide,
 };
 
 #[derive(Default)]
@@ -22,7 +22,9 @@ struct Data {
     /// (user id, token id) → token
     tokens: HashMap<(String, String), StoredToken>,
     /// counter key → (count, last counted at)
-    counters: HashMap<String, (u32, i64)>,
+    counters: HashMap<(String, String), (u32, i64)>,
+    /// (user id, purpose) → the live one-time token
+    onetime: HashMap<(String, Purpose), OneTimeRecord>,
 }
 
 struct StoredToken {
@@ -40,6 +42,13 @@ impl Data {
     fn insert_session(&mut self, first: &RefreshRecord) {
         self.families.insert(key(&first.user_id, &first.family_id), false);
         self.insert_token(first);
+    }
+
+    /// Spends the token `proof` presents, if it is the live one.
+    fn spend(&mut self, proof: Proof<'_>) -> Option<OneTimeRecord> {
+        let slot = (proof.user_id.to_string(), proof.purpose);
+        self.onetime.get(&slot).filter(|record| proof.matches(record))?;
+        self.onetime.remove(&slot)
     }
 
     fn insert_token(&mut self, record: &RefreshRecord) {
@@ -63,6 +72,18 @@ impl MemoryStore {
     /// Fault injection: while on, every call fails as DynamoDB would when throttled.
     pub fn set_unavailable(&self, on: bool) {
         self.unavailable.store(on, Ordering::SeqCst);
+    }
+
+    /// Every record that names the user or its address, for tests that
+    /// check a deleted account left nothing behind.
+    pub fn records_of(&self, user_id: &str, email: &str) -> usize {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        data.users.keys().filter(|id| *id == user_id).count()
+            + data.emails.iter().filter(|(e, id)| *e == email || *id == user_id).count()
+            + data.families.keys().filter(|(owner, _)| owner == user_id).count()
+            + data.tokens.keys().filter(|(owner, _)| owner == user_id).count()
+            + data.onetime.keys().filter(|(owner, _)| owner == user_id).count()
+            + data.counters.keys().filter(|(pk, _)| *pk == address_pk(email)).count()
     }
 
     /// Numbers of user, email and family records, for consistency checks in tests.
@@ -110,6 +131,7 @@ impl Store for MemoryStore {
             user_id: user.id.clone(),
             email: user.email.clone(),
             password_hash: user.password_hash.clone(),
+            email_verified: user.email_verified,
         }))
     }
 
@@ -184,7 +206,7 @@ impl Store for MemoryStore {
 
     async fn reserve(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Attempt, StoreError> {
         let mut data = self.lock(Op::Reserve)?;
-        let entry = data.counters.entry(counter_pk(counter)).or_insert((0, now));
+        let entry = data.counters.entry(counter_key(counter)).or_insert((0, now));
         if limit.reset_by(entry.1, now) {
             *entry = (0, now);
         }
@@ -197,14 +219,14 @@ impl Store for MemoryStore {
     }
 
     async fn release(&self, counter: Counter<'_>) -> Result<(), StoreError> {
-        if let Some(entry) = self.lock(Op::Release)?.counters.get_mut(&counter_pk(counter)) {
+        if let Some(entry) = self.lock(Op::Release)?.counters.get_mut(&counter_key(counter)) {
             entry.0 = entry.0.saturating_sub(1);
         }
         Ok(())
     }
 
     async fn clear(&self, counter: Counter<'_>) -> Result<(), StoreError> {
-        self.lock(Op::ClearCounter)?.counters.remove(&counter_pk(counter));
+        self.lock(Op::ClearCounter)?.counters.remove(&counter_key(counter));
         Ok(())
     }
 
@@ -212,8 +234,70 @@ impl Store for MemoryStore {
         let data = self.lock(Op::ReadCounter)?;
         Ok(data
             .counters
-            .get(&counter_pk(counter))
+            .get(&counter_key(counter))
             .filter(|(_, last_at)| !limit.reset_by(*last_at, now))
             .map(|&(count, last_at)| Count { count, last_at }))
+    }
+
+    async fn issue_token(&self, token: &OneTimeRecord) -> Result<(), StoreError> {
+        self.lock(Op::IssueToken)?.onetime.insert((token.user_id.clone(), token.purpose), token.clone());
+        Ok(())
+    }
+
+    async fn verify_email(&self, proof: Proof<'_>) -> Result<Option<Profile>, StoreError> {
+        let mut data = self.lock(Op::VerifyEmail)?;
+        if !data.users.contains_key(proof.user_id) || data.spend(proof).is_none() {
+            return Ok(None);
+        }
+        Ok(data.users.get_mut(proof.user_id).map(|user| {
+            user.email_verified = true;
+            user.profile()
+        }))
+    }
+
+    async fn reset_password(&self, proof: Proof<'_>, password_hash: &str) -> Result<Option<Profile>, StoreError> {
+        let mut data = self.lock(Op::ResetPassword)?;
+        if !data.users.contains_key(proof.user_id) || data.spend(proof).is_none() {
+            return Ok(None);
+        }
+        Ok(data.users.get_mut(proof.user_id).map(|user| {
+            user.password_hash = password_hash.to_string();
+            user.email_verified = true;
+            user.profile()
+        }))
+    }
+
+    async fn change_email(&self, proof: Proof<'_>) -> Result<EmailChange, StoreError> {
+        let mut data = self.lock(Op::ChangeEmail)?;
+        let slot = (proof.user_id.to_string(), proof.purpose);
+        let Some(new_email) = data.onetime.get(&slot).filter(|r| proof.matches(r)).and_then(|r| r.new_email.clone())
+        else {
+            return Ok(EmailChange::Invalid);
+        };
+        let Some(old_email) = data.users.get(proof.user_id).map(|u| u.email.clone()) else {
+            return Ok(EmailChange::Invalid);
+        };
+        if data.emails.contains_key(&new_email) {
+            return Ok(EmailChange::Taken);
+        }
+        data.onetime.remove(&slot);
+        data.emails.remove(&old_email);
+        data.emails.insert(new_email.clone(), proof.user_id.to_string());
+        let user = data.users.get_mut(proof.user_id).ok_or_else(|| StoreError::Corrupt("user vanished".into()))?;
+        user.email = new_email;
+        user.email_verified = true;
+        Ok(EmailChange::Changed { profile: user.profile(), old_email })
+    }
+
+    async fn delete_user(&self, user_id: &str) -> Result<bool, StoreError> {
+        let mut data = self.lock(Op::DeleteUser)?;
+        let Some(user) = data.users.remove(user_id) else { return Ok(false) };
+        data.emails.remove(&user.email);
+        data.families.retain(|(owner, _), _| owner != user_id);
+        data.tokens.retain(|(owner, _), _| owner != user_id);
+        data.onetime.retain(|(owner, _), _| owner != user_id);
+        let counters = address_pk(&user.email);
+        data.counters.retain(|(pk, _), _| *pk != counters);
+        Ok(true)
     }
 }

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 
+mod account;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
 pub mod memory;
@@ -12,6 +13,7 @@ pub mod ops;
 mod rotation;
 pub mod table;
 
+pub use account::{EmailChange, OneTimeRecord, Proof, Purpose};
 pub use memory::MemoryStore;
 pub use ops::{Action, Op};
 pub use rotation::{Decision, decide, presents};
@@ -37,12 +39,35 @@ pub struct User {
     pub name: Option<String>,
     pub password_hash: String,
     pub created_at: i64,
+    /// Whether a mailed link proved the address.
+    pub email_verified: bool,
+}
+
+impl<'a> Subject<'a> {
+    /// Someone whose address no link has proved yet.
+    pub fn new(user_id: &'a str, email: &'a str) -> Self {
+        Self { user_id, email, email_verified: false }
+    }
 }
 
 impl User {
     pub fn profile(&self) -> Profile {
-        Profile { id: self.id.clone(), email: self.email.clone(), name: self.name.clone(), created_at: self.created_at }
+        Profile {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            email_verified: self.email_verified,
+            name: self.name.clone(),
+            created_at: self.created_at,
+        }
     }
+}
+
+/// Whom an access token is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject<'a> {
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub email_verified: bool,
 }
 
 /// What login needs, kept with the email claim so that a known and an unknown
@@ -52,6 +77,13 @@ pub struct Credentials {
     pub user_id: String,
     pub email: String,
     pub password_hash: String,
+    pub email_verified: bool,
+}
+
+impl Credentials {
+    pub fn subject(&self) -> Subject<'_> {
+        Subject { user_id: &self.user_id, email: &self.email, email_verified: self.email_verified }
+    }
 }
 
 /// The public part of a user (`openapi.yaml`, schema `User`): never the hash.
@@ -59,8 +91,15 @@ pub struct Credentials {
 pub struct Profile {
     pub id: String,
     pub email: String,
+    pub email_verified: bool,
     pub name: Option<String>,
     pub created_at: i64,
+}
+
+impl Profile {
+    pub fn subject(&self) -> Subject<'_> {
+        Subject { user_id: &self.id, email: &self.email, email_verified: self.email_verified }
+    }
 }
 
 /// One refresh token as stored: its ids, times and the SHA-256 of its secret,
@@ -147,6 +186,8 @@ pub enum Counter<'a> {
     LoginsFrom(&'a str),
     /// Signups from one client address.
     SignupsFrom(&'a str),
+    /// Mails of one purpose sent to one address within `span` seconds.
+    Mails { address: &'a str, purpose: &'a str, span: u64 },
 }
 
 /// How a counter limits. It counts up to `max` freely; with `backoff`, each
@@ -254,4 +295,23 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
         limit: Limit,
     ) -> impl Future<Output = Result<Option<Count>, StoreError>> + Send;
+
+    /// Stores a one-time token, replacing the user's previous one of its purpose.
+    fn issue_token(&self, token: &OneTimeRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Spends a verification token and marks the address verified, in one
+    /// write; `None` (nothing written) when the proof does not match.
+    fn verify_email(&self, proof: Proof<'_>) -> impl Future<Output = Result<Option<Profile>, StoreError>> + Send;
+    /// Spends a reset token, stores the new password hash and marks the
+    /// address verified (the link proved it), in one write.
+    fn reset_password(
+        &self,
+        proof: Proof<'_>,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<Option<Profile>, StoreError>> + Send;
+    /// Spends an email-change token and moves the user's email claim to the
+    /// token's new address, in one write: all of it or nothing.
+    fn change_email(&self, proof: Proof<'_>) -> impl Future<Output = Result<EmailChange, StoreError>> + Send;
+    /// Removes every item of the user: profile, email claim, sessions,
+    /// one-time tokens and the counters of its address. `false` for an unknown user.
+    fn delete_user(&self, user_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

@@ -14,6 +14,7 @@ pub enum Action {
     UpdateItem,
     DeleteItem,
     Query,
+    BatchWriteItem,
 }
 
 impl Action {
@@ -24,6 +25,7 @@ impl Action {
             Self::UpdateItem => "dynamodb:UpdateItem",
             Self::DeleteItem => "dynamodb:DeleteItem",
             Self::Query => "dynamodb:Query",
+            Self::BatchWriteItem => "dynamodb:BatchWriteItem",
         }
     }
 }
@@ -44,6 +46,11 @@ pub enum Op {
     Release,
     ClearCounter,
     ReadCounter,
+    IssueToken,
+    VerifyEmail,
+    ResetPassword,
+    ChangeEmail,
+    DeleteUser,
     /// The read that opens connections during init; every function with a store makes it.
     WarmUp,
 }
@@ -62,6 +69,14 @@ impl Op {
             Self::RotateRefresh => &[GetItem, UpdateItem, PutItem],
             Self::RevokeAll => &[Query, UpdateItem],
             Self::ClearCounter => &[DeleteItem],
+            Self::IssueToken => &[PutItem],
+            // Read the profile (and for an email change the token and the old
+            // claim), then spend the token and update in one transaction.
+            Self::VerifyEmail | Self::ResetPassword => &[GetItem, DeleteItem, UpdateItem],
+            Self::ChangeEmail => &[GetItem, DeleteItem, PutItem, UpdateItem],
+            // Query both partitions, delete their items in batches, then the
+            // profile and claim in one transaction.
+            Self::DeleteUser => &[GetItem, Query, BatchWriteItem, DeleteItem],
         }
     }
 }

@@ -8,15 +8,19 @@
 //! | email claim, login| `EMAIL#<email>`    | `EMAIL`            |
 //! | token family      | `USER#<user id>`   | `FAMILY#<fam id>`  |
 //! | refresh token     | `USER#<user id>`   | `TOKEN#<token id>` |
+//! | one-time token    | `USER#<user id>`   | `ONETIME#<purpose>`|
 //! | login attempts    | `LOGINFAIL#<email>`| `WINDOW`           |
-//! | ... from a device | `LOGINFAIL#<email>#DEVICE#<id>` | `WINDOW` |
+//! | ... from a device | `LOGINFAIL#<email>`| `DEVICE#<id>`      |
+//! | mails sent        | `LOGINFAIL#<email>`| `MAIL#<purpose>#<span>` |
 //! | per source        | `SOURCE#LOGIN#<ip>`, `SOURCE#SIGNUP#<ip>` | `WINDOW` |
 //!
-//! Families and tokens live in their user's partition, so revoking every
-//! session of a user is one strongly consistent query; no secondary index is
-//! needed, so nothing is read eventually consistent.
+//! Families, tokens and one-time tokens live in their user's partition, and
+//! every counter about one address in that address's partition, so revoking
+//! every session of a user, or deleting everything of an account, is a
+//! strongly consistent query per partition; no secondary index is needed, so
+//! nothing is read eventually consistent.
 
-use super::Counter;
+use super::{Counter, Purpose};
 
 pub const PARTITION_KEY: &str = "pk";
 pub const SORT_KEY: &str = "sk";
@@ -40,14 +44,23 @@ pub const FAMILY_SK_PREFIX: &str = "FAMILY#";
 pub fn token_sk(token_id: &str) -> String {
     format!("TOKEN#{token_id}")
 }
+pub fn onetime_sk(purpose: Purpose) -> String {
+    format!("ONETIME#{}", purpose.name())
+}
+/// The partition of every counter about one address (the prefix predates
+/// counters other than login failures).
+pub fn address_pk(email: &str) -> String {
+    format!("LOGINFAIL#{email}")
+}
 /// Canonical emails and addresses hold no `#` after their `@`, so no two
 /// counters share a key.
-pub fn counter_pk(counter: Counter<'_>) -> String {
+pub fn counter_key(counter: Counter<'_>) -> (String, String) {
     match counter {
-        Counter::Email(email) => format!("LOGINFAIL#{email}"),
-        Counter::Device { email, device } => format!("LOGINFAIL#{email}#DEVICE#{device}"),
-        Counter::LoginsFrom(source) => format!("SOURCE#LOGIN#{source}"),
-        Counter::SignupsFrom(source) => format!("SOURCE#SIGNUP#{source}"),
+        Counter::Email(email) => (address_pk(email), COUNTER_SK.into()),
+        Counter::Device { email, device } => (address_pk(email), format!("DEVICE#{device}")),
+        Counter::Mails { address, purpose, span } => (address_pk(address), format!("MAIL#{purpose}#{span}")),
+        Counter::LoginsFrom(source) => (format!("SOURCE#LOGIN#{source}"), COUNTER_SK.into()),
+        Counter::SignupsFrom(source) => (format!("SOURCE#SIGNUP#{source}"), COUNTER_SK.into()),
     }
 }
 pub const COUNTER_SK: &str = "WINDOW";

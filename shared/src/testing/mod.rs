@@ -77,6 +77,7 @@ pub async fn seed_user<S: Store>(store: &S, passwords: &Passwords, email: &str, 
         name: Some("Ada Lovelace".into()),
         password_hash: passwords.hash(password).await.expect("hash"),
         created_at: now,
+        email_verified: false,
     };
     let first = crate::RefreshToken::first(&user.id).record(now, 86_400);
     store.create_user(&user, &first).await.expect("seed user");
@@ -160,7 +161,7 @@ pub async fn unreachable_store() -> crate::store::dynamo::DynamoStore {
 
 /// Opens a session for `user`, as login would, and returns its tokens.
 pub async fn login<S: Store>(store: &S, sessions: &Sessions, user: &User, now: i64) -> crate::TokenPair {
-    sessions.open(store, &user.id, &user.email, now).await.expect("open a session")
+    sessions.open(store, crate::store::Subject::new(&user.id, &user.email), now).await.expect("open a session")
 }
 
 /// One file of `events/<function>/`, named `<description>.<expected>.json`.

@@ -15,6 +15,7 @@ use crate::algorithm::Algorithm;
 use crate::claims::{ACCESS_TOKEN_TYP, AccessClaims};
 use crate::config::TokenSettings;
 use crate::keys::{SigningKey, VerificationKeys};
+use crate::store::Subject;
 
 /// Tokens longer than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -190,18 +191,21 @@ impl TokenIssuer {
         self.access_ttl
     }
 
-    pub fn issue_access(&self, user_id: &str, email: &str, scope: &str, now: i64) -> Result<IssuedAccess, TokenError> {
+    pub fn issue_access(&self, subject: Subject<'_>, scope: &str, now: i64) -> Result<IssuedAccess, TokenError> {
         let iat = u64::try_from(now).unwrap_or(0);
         let claims = AccessClaims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
-            sub: user_id.to_string(),
+            sub: subject.user_id.to_string(),
             iat,
             nbf: iat,
             exp: iat + self.access_ttl,
             jti: uuid::Uuid::new_v4().simple().to_string(),
-            email: email.to_string(),
+            email: subject.email.to_string(),
+            email_verified: Some(subject.email_verified),
             scope: scope.to_string(),
+            sid: None,
+            amr: None,
         };
         let token =
             jsonwebtoken::encode(&self.header, &claims, self.key.encoding_key()).map_err(|_| TokenError::Signing)?;

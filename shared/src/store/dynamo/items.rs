@@ -37,6 +37,11 @@ pub fn get_n(item: &Item, name: &str) -> Result<i64, StoreError> {
     opt_n(item, name).ok_or_else(|| corrupt(name))
 }
 
+/// A flag written as a boolean; absent (an item from before it existed) is false.
+pub fn flag(item: &Item, name: &str) -> bool {
+    item.get(name).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false)
+}
+
 pub fn opt_n(item: &Item, name: &str) -> Option<i64> {
     item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
 }
@@ -46,6 +51,7 @@ pub fn profile_item(user: &User) -> Item {
     item.insert("id".into(), s(&user.id));
     item.insert("email".into(), s(&user.email));
     item.insert("created_at".into(), n(user.created_at));
+    item.insert("email_verified".into(), AttributeValue::Bool(user.email_verified));
     if let Some(name) = &user.name {
         item.insert("name".into(), s(name));
     }
@@ -56,6 +62,7 @@ pub fn profile_from(item: &Item) -> Result<Profile, StoreError> {
     Ok(Profile {
         id: get_s(item, "id")?,
         email: get_s(item, "email")?,
+        email_verified: flag(item, "email_verified"),
         name: opt_s(item, "name"),
         created_at: get_n(item, "created_at")?,
     })
@@ -66,6 +73,7 @@ pub fn credentials_item(user: &User) -> Item {
     let mut item = key(table::email_pk(&user.email), table::EMAIL_SK);
     item.insert("user_id".into(), s(&user.id));
     item.insert("password_hash".into(), s(&user.password_hash));
+    item.insert("email_verified".into(), AttributeValue::Bool(user.email_verified));
     item
 }
 
@@ -74,6 +82,7 @@ pub fn credentials_from(item: &Item, email: &str) -> Result<Credentials, StoreEr
         user_id: get_s(item, "user_id")?,
         email: email.to_string(),
         password_hash: get_s(item, "password_hash")?,
+        email_verified: flag(item, "email_verified"),
     })
 }
 

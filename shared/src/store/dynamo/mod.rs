@@ -2,6 +2,7 @@
 //! transaction, refresh rotation by a conditional transaction, strongly
 //! consistent reads wherever a flow reads what it or a racing call just wrote.
 
+mod account;
 mod admin;
 mod items;
 
@@ -23,11 +24,11 @@ use items::{Item, get_n, get_s, key, n, s};
 
 use super::ops::{Action, Op};
 use super::table::{
-    COUNTER_SK, EMAIL_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, counter_pk, email_pk, family_sk, token_sk, user_pk,
+    EMAIL_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, counter_key, email_pk, family_sk, token_sk, user_pk,
 };
 use super::{
-    Attempt, Count, Counter, Credentials, Decision, Limit, Profile, RefreshRecord, RefreshState, RefreshStatus,
-    Rotation, Store, StoreError, TokenRef, User, decide,
+    Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, RefreshRecord,
+    RefreshState, RefreshStatus, Rotation, Store, StoreError, TokenRef, User, decide,
 };
 use crate::config::StoreSettings;
 
@@ -63,8 +64,8 @@ fn unavailable<E: ProvideErrorMetadata, R>(operation: Op, err: &SdkError<E, R>) 
 
 /// How a cancelled transaction went, from its per-item reasons.
 enum Cancelled {
-    /// A condition on one of the items failed.
-    Condition,
+    /// A condition failed on the items at these positions.
+    Condition(Vec<usize>),
     /// Another transaction held an item: try again.
     Conflict,
 }
@@ -76,8 +77,14 @@ fn cancellation<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Cancell
             .and_then(|e| e.is_transaction_in_progress_exception().then_some(Cancelled::Conflict));
     };
     let reasons = e.cancellation_reasons();
-    if reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed")) {
-        return Some(Cancelled::Condition);
+    let failed: Vec<usize> = reasons
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+        .map(|(i, _)| i)
+        .collect();
+    if !failed.is_empty() {
+        return Some(Cancelled::Condition(failed));
     }
     reasons.iter().any(|r| r.code() == Some("TransactionConflict")).then_some(Cancelled::Conflict)
 }
@@ -288,7 +295,7 @@ impl DynamoStore {
     /// An update of `counter` that counts at `now`: `:now` is the count's
     /// time and `#ttl = :ttl` lets DynamoDB drop the counter once it has reset.
     fn count_update(&self, counter: Counter<'_>, now: i64, limit: Limit) -> UpdateItemFluentBuilder {
-        self.update(key(counter_pk(counter), COUNTER_SK))
+        self.update(counter_item_key(counter))
             .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":ttl", n(now + seconds(limit.window)))
@@ -345,6 +352,11 @@ impl DynamoStore {
     }
 }
 
+fn counter_item_key(counter: Counter<'_>) -> Item {
+    let (pk, sk) = counter_key(counter);
+    key(pk, sk)
+}
+
 /// A new family and its first token.
 fn session_items(first: &RefreshRecord) -> (Item, Item) {
     let mut family = key(user_pk(&first.user_id), family_sk(&first.family_id));
@@ -388,7 +400,7 @@ impl Store for DynamoStore {
             ];
             match self.transact(Op::CreateUser, items).await? {
                 Ok(()) => return Ok(()),
-                Err(Cancelled::Condition) => return Err(StoreError::EmailTaken),
+                Err(Cancelled::Condition(_)) => return Err(StoreError::EmailTaken),
                 Err(Cancelled::Conflict) => backoff(attempt).await,
             }
         }
@@ -534,7 +546,7 @@ impl Store for DynamoStore {
 
     async fn release(&self, counter: Counter<'_>) -> Result<(), StoreError> {
         let update = self
-            .update(key(counter_pk(counter), COUNTER_SK))
+            .update(counter_item_key(counter))
             .update_expression("SET failures = failures - :one")
             .condition_expression("failures > :zero")
             .expression_attribute_values(":one", n(1))
@@ -547,7 +559,7 @@ impl Store for DynamoStore {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(counter_pk(counter), COUNTER_SK)))
+            .set_key(Some(counter_item_key(counter)))
             .send()
             .await
             .map_err(|e| unavailable(Op::ClearCounter, &e))?;
@@ -555,7 +567,27 @@ impl Store for DynamoStore {
     }
 
     async fn counted(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Option<Count>, StoreError> {
-        let item = self.get(Op::ReadCounter, key(counter_pk(counter), COUNTER_SK)).await?;
+        let item = self.get(Op::ReadCounter, counter_item_key(counter)).await?;
         Ok(item.as_ref().and_then(count_from).filter(|c| !limit.reset_by(c.last_at, now)))
+    }
+
+    async fn issue_token(&self, token: &OneTimeRecord) -> Result<(), StoreError> {
+        self.put_onetime(token).await
+    }
+
+    async fn verify_email(&self, proof: Proof<'_>) -> Result<Option<Profile>, StoreError> {
+        self.redeem(Op::VerifyEmail, proof, None).await
+    }
+
+    async fn reset_password(&self, proof: Proof<'_>, password_hash: &str) -> Result<Option<Profile>, StoreError> {
+        self.redeem(Op::ResetPassword, proof, Some(password_hash)).await
+    }
+
+    async fn change_email(&self, proof: Proof<'_>) -> Result<EmailChange, StoreError> {
+        self.move_claim(proof).await
+    }
+
+    async fn delete_user(&self, user_id: &str) -> Result<bool, StoreError> {
+        self.remove_user(user_id).await
     }
 }
