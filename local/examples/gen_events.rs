@@ -166,6 +166,107 @@ fn rest_request_authorizer(authorization: Option<&str>) -> Value {
     })
 }
 
+/// `event` as the gateway forwards it once the authorizer allowed Ada.
+fn authorized(mut event: Value, authorizer: &Value) -> Value {
+    event["requestContext"]["authorizer"] = authorizer.clone();
+    event
+}
+
+fn json_delete(path: &str, body: Value) -> Value {
+    http_event("DELETE", path, json!({"content-type": "application/json"}), Some(body.to_string()))
+}
+
+fn account_lifecycle(events: &Path, bearer: &str, authorizer: &Value) {
+    let strong = "a brand new passphrase for ada";
+    let ada = json!({"email": ADA_EMAIL});
+    write(events, "send-verification/known.202.json", &json_post("/email/verify/send", ada.clone()));
+    write(
+        events,
+        "send-verification/unknown.202.json",
+        &json_post("/email/verify/send", json!({"email": "nobody@example.com"})),
+    );
+    write(events, "send-verification/bad-email.400.json", &json_post("/email/verify/send", json!({"email": "nope"})));
+    write(events, "forgot-password/known.202.json", &json_post("/password/forgot", ada));
+    write(
+        events,
+        "forgot-password/unknown.202.json",
+        &json_post("/password/forgot", json!({"email": "nobody@example.com"})),
+    );
+    write(events, "forgot-password/form-body.415.json", &form_post("/password/forgot", "email=ada%40example.com"));
+
+    write(
+        events,
+        "verify-email/verified.200.json",
+        &json_post("/email/verify", json!({"token": samples::VERIFY_TOKEN})),
+    );
+    write(
+        events,
+        "verify-email/reset-token.400.json",
+        &json_post("/email/verify", json!({"token": samples::RESET_TOKEN})),
+    );
+    write(events, "verify-email/missing-token.400.json", &json_post("/email/verify", json!({})));
+
+    let reset = |password: &str| json!({"token": samples::RESET_TOKEN, "password": password});
+    write(events, "reset-password/reset.204.json", &json_post("/password/reset", reset(strong)));
+    write(events, "reset-password/weak-password.400.json", &json_post("/password/reset", reset("password1234567")));
+    write(
+        events,
+        "reset-password/unknown-token.400.json",
+        &json_post("/password/reset", json!({"token": "ot1.reset.x.y", "password": strong})),
+    );
+
+    let change = |current: &str| json!({"current_password": current, "new_password": strong});
+    write(
+        events,
+        "change-password/changed.200.json",
+        &authorized(json_post("/password/change", change(ADA_PASSWORD)), authorizer),
+    );
+    write(
+        events,
+        "change-password/wrong-current.400.json",
+        &authorized(json_post("/password/change", change("not the right passphrase")), authorizer),
+    );
+    write(events, "change-password/no-token.401.json", &json_post("/password/change", change(ADA_PASSWORD)));
+
+    let move_to = |password: &str| json!({"password": password, "new_email": samples::ADA_NEW_EMAIL});
+    write(
+        events,
+        "change-email/requested.202.json",
+        &authorized(json_post("/email/change", move_to(ADA_PASSWORD)), authorizer),
+    );
+    let mut by_token = json_post("/email/change", move_to(ADA_PASSWORD));
+    by_token["headers"]["authorization"] = json!(bearer);
+    write(events, "change-email/bearer-token.202.json", &by_token);
+    write(
+        events,
+        "change-email/wrong-password.400.json",
+        &authorized(json_post("/email/change", move_to("not the right passphrase")), authorizer),
+    );
+
+    write(
+        events,
+        "confirm-email/confirmed.200.json",
+        &json_post("/email/change/confirm", json!({"token": samples::EMAIL_CHANGE_TOKEN})),
+    );
+    write(
+        events,
+        "confirm-email/verify-token.400.json",
+        &json_post("/email/change/confirm", json!({"token": samples::VERIFY_TOKEN})),
+    );
+
+    write(
+        events,
+        "delete-account/deleted.204.json",
+        &authorized(json_delete("/me", json!({"password": ADA_PASSWORD})), authorizer),
+    );
+    write(
+        events,
+        "delete-account/wrong-password.400.json",
+        &authorized(json_delete("/me", json!({"password": "not the right passphrase"})), authorizer),
+    );
+    write(events, "delete-account/no-token.401.json", &json_delete("/me", json!({"password": ADA_PASSWORD})));
+}
+
 fn write(dir: &Path, name: &str, event: &Value) {
     let path = dir.join(name);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -268,6 +369,8 @@ fn main() {
     write(events, "me/invalid-token.401.json", &get("/me", json!({"authorization": "Bearer not-a-token"})));
 
     write(events, "jwks/get.200.json", &get("/.well-known/jwks.json", json!({})));
+
+    account_lifecycle(events, &bearer, &authorized["requestContext"]["authorizer"]);
 
     // Authorizer events, named by the decision they must get.
     let other = "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJhZG1pbiJ9.";

@@ -1,17 +1,29 @@
 //! Every function's handler with its dependencies, built once from one set
 //! of services, and the one place that says how local-api calls each.
 
+use std::sync::Arc;
+
 use authorizer::Authorizer;
+use change_email::ChangeEmail;
+use change_password::ChangePassword;
+use confirm_email::ConfirmEmail;
+use delete_account::DeleteAccount;
+use forgot_password::ForgotPassword;
 use jwks::Jwks;
 use lambda_http::{Body, Request, Response};
 use login::Login;
 use logout::Logout;
+use mailer::Mailer;
 use me::Me;
 use refresh::Refresh;
+use reset_password::ResetPassword;
+use send_verification::SendVerification;
 use shared::Services;
+use shared::mail::{Handoff, Outbox, Transport};
 use shared::routes::Function;
 use shared::store::Store;
 use signup::Signup;
+use verify_email::VerifyEmail;
 
 pub struct App<S> {
     pub signup: Signup<S>,
@@ -20,21 +32,57 @@ pub struct App<S> {
     pub logout: Logout<S>,
     pub me: Me<S>,
     pub jwks: Jwks,
+    pub send_verification: SendVerification,
+    pub verify_email: VerifyEmail<S>,
+    pub forgot_password: ForgotPassword,
+    pub reset_password: ResetPassword<S>,
+    pub change_password: ChangePassword<S>,
+    pub change_email: ChangeEmail<S>,
+    pub confirm_email: ConfirmEmail<S>,
+    pub delete_account: DeleteAccount<S>,
     pub authorizer: Authorizer,
+    /// Where the mail went, when it was kept here rather than sent.
+    pub outbox: Option<Outbox>,
     /// `openapi.yaml` as JSON, for `/openapi.json`.
     pub openapi: String,
 }
 
 impl<S: Store + Clone> App<S> {
+    /// `services` must hold the mail settings and transport: the mailer runs
+    /// here, each job a task, where in AWS it is an asynchronous invocation.
     pub fn new(store: S, services: &Services) -> Self {
+        let mailer = Arc::new(Mailer::new(store.clone(), services));
+        let outbox = match &mailer.transport {
+            Transport::Outbox(outbox) => Some(outbox.clone()),
+            _ => None,
+        };
+        let mut services = services.clone();
+        services.handoff = Some(Handoff::task(move |job| {
+            let mailer = mailer.clone();
+            tokio::spawn(async move {
+                if let Err(err) = mailer.deliver(job).await {
+                    tracing::warn!(error = %err, "mail job failed");
+                }
+            });
+        }));
+        let services = &services;
         Self {
             signup: Signup::new(store.clone(), services),
             login: Login::new(store.clone(), services),
             refresh: Refresh::new(store.clone(), services),
             logout: Logout::new(store.clone(), services),
-            me: Me::new(store, services),
+            me: Me::new(store.clone(), services),
             jwks: Jwks::new(services),
+            send_verification: SendVerification::new(store.clone(), services),
+            verify_email: VerifyEmail::new(store.clone(), services),
+            forgot_password: ForgotPassword::new(store.clone(), services),
+            reset_password: ResetPassword::new(store.clone(), services),
+            change_password: ChangePassword::new(store.clone(), services),
+            change_email: ChangeEmail::new(store.clone(), services),
+            confirm_email: ConfirmEmail::new(store.clone(), services),
+            delete_account: DeleteAccount::new(store, services),
             authorizer: Authorizer::new(services),
+            outbox,
             openapi: crate::openapi::json(),
         }
     }
@@ -48,6 +96,14 @@ impl<S: Store + Clone> App<S> {
             Function::Logout => logout::handle(request, &self.logout).await,
             Function::Me => me::handle(request, &self.me).await,
             Function::Jwks => jwks::handle(request, &self.jwks).await,
+            Function::SendVerification => send_verification::handle(request, &self.send_verification).await,
+            Function::VerifyEmail => verify_email::handle(request, &self.verify_email).await,
+            Function::ForgotPassword => forgot_password::handle(request, &self.forgot_password).await,
+            Function::ResetPassword => reset_password::handle(request, &self.reset_password).await,
+            Function::ChangePassword => change_password::handle(request, &self.change_password).await,
+            Function::ChangeEmail => change_email::handle(request, &self.change_email).await,
+            Function::ConfirmEmail => confirm_email::handle(request, &self.confirm_email).await,
+            Function::DeleteAccount => delete_account::handle(request, &self.delete_account).await,
         };
         // The handlers map every error to a response; this arm is unreachable in practice.
         result.unwrap_or_else(|_| shared::ApiError::Internal.into_response())
@@ -63,5 +119,13 @@ pub fn needs(function: Function) -> &'static shared::Needs {
         Function::Logout => &logout::NEEDS,
         Function::Me => &me::NEEDS,
         Function::Jwks => &jwks::NEEDS,
+        Function::SendVerification => &send_verification::NEEDS,
+        Function::VerifyEmail => &verify_email::NEEDS,
+        Function::ForgotPassword => &forgot_password::NEEDS,
+        Function::ResetPassword => &reset_password::NEEDS,
+        Function::ChangePassword => &change_password::NEEDS,
+        Function::ChangeEmail => &change_email::NEEDS,
+        Function::ConfirmEmail => &confirm_email::NEEDS,
+        Function::DeleteAccount => &delete_account::NEEDS,
     }
 }

@@ -4,7 +4,9 @@
 use std::net::IpAddr;
 
 use clap::Parser;
+use shared::ConfigError;
 use shared::config::Vars;
+use shared::mail::{MailSettings, Outbox, Transport};
 use shared::runtime::BootError;
 use shared::{KeySettings, Services, SigningKey, TokenIssuer, TokenSettings, runtime};
 
@@ -44,6 +46,9 @@ pub fn load(args: &Args, lookup: impl Fn(&str) -> Option<String>) -> Result<Load
         lookup(name).or_else(|| match name {
             "JWT_ISSUER" => Some(issuer.clone()),
             "JWT_AUDIENCE" => Some(shared::samples::AUDIENCE.to_string()),
+            // Links open the web app local-api serves itself.
+            "APP_URL" => Some(issuer.clone()),
+            "MAIL_FROM" => Some(LOCAL_SENDER.to_string()),
             _ => None,
         })
     });
@@ -54,6 +59,25 @@ pub fn load(args: &Args, lookup: impl Fn(&str) -> Option<String>) -> Result<Load
         None => (SigningKey::generate(tokens.algorithm)?.0, true),
     };
     let verifier = runtime::verifier(&tokens, &keys, Some(&signing))?;
-    let services = Services::from_vars(&vars)?.with_keys(Some(TokenIssuer::new(&tokens, signing)), Some(verifier))?;
+    let mut services =
+        Services::from_vars(&vars)?.with_keys(Some(TokenIssuer::new(&tokens, signing)), Some(verifier))?;
+    services.mail = Some(MailSettings::from_vars(&vars)?);
+    services.transport = Some(transport(&vars)?);
     Ok(Loaded { tokens, services, ephemeral_key })
+}
+
+/// The sender of local mail, unless `MAIL_FROM` says otherwise.
+pub const LOCAL_SENDER: &str = "Accounts <no-reply@jwt-auth.localhost>";
+
+/// `MAIL_TRANSPORT`: `outbox` (the default: kept in memory, shown at
+/// `/_outbox`) or `smtp` (`SMTP_URL`, e.g. a local mail catcher).
+fn transport<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Transport, BootError> {
+    match vars.optional("MAIL_TRANSPORT").as_deref().map(str::trim) {
+        None | Some("outbox") => Ok(Transport::Outbox(Outbox::new())),
+        Some("smtp") => Transport::smtp(&vars.required("SMTP_URL")?).map_err(|e| BootError::Mail(e.0)),
+        Some(_) => {
+            let reason = "must be outbox or smtp here (ses is for AWS)".to_string();
+            Err(ConfigError::Invalid { var: "MAIL_TRANSPORT", reason }.into())
+        }
+    }
 }

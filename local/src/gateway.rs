@@ -53,6 +53,19 @@ pub async fn handle<S: Store + Clone>(
         response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         return response;
     }
+    if let (true, Some(outbox)) = (parts.method == hyper::Method::GET, &app.outbox) {
+        let page = match parts.uri.path() {
+            crate::outbox::PAGE => Some(("text/html; charset=utf-8", crate::outbox::page(outbox))),
+            crate::outbox::JSON => Some(("application/json", crate::outbox::json(outbox))),
+            _ => None,
+        };
+        if let Some((content_type, body)) = page {
+            let mut response = Response::new(Full::new(Bytes::from(body)));
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+            return response;
+        }
+    }
     let Some(route) = routes::find(parts.method.as_str(), parts.uri.path()) else {
         return gateway_error(StatusCode::NOT_FOUND, "Not Found", &request_id);
     };

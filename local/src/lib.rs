@@ -7,6 +7,7 @@ pub mod app;
 pub mod config;
 pub mod gateway;
 pub mod openapi;
+pub mod outbox;
 pub mod server;
 
 pub use app::App;

@@ -10,12 +10,15 @@ use lambda_http::Request;
 use lambda_http::http::Method;
 use local_api::App;
 use serde_json::json;
+use shared::onetime::OneTimeToken;
 use shared::routes::{Function, ROUTES, Route};
 use shared::store::dynamo::{DynamoStore, fresh_table, local_endpoint};
-use shared::store::{RefreshStatus, Store, User};
+use shared::store::{Purpose, RefreshStatus, Store, User};
 use shared::testing::{self, ADA_PASSWORD, json_post};
 use shared::{Clock, ManualClock, RefreshToken, Services, StoreSettings, TokenPair};
 use support::fault_proxy::{ALL, Fault, FaultProxy};
+
+const NEW_PASSWORD: &str = "a brand new passphrase for the account";
 
 struct Bench {
     proxy: FaultProxy,
@@ -62,6 +65,21 @@ impl Bench {
             .await
             .unwrap();
         out.items().len()
+    }
+
+    async fn issue(&self, user: &User, purpose: Purpose, new_email: Option<String>) -> OneTimeToken {
+        let token = OneTimeToken::new(purpose, &user.id);
+        self.direct.issue_token(&token.record(self.clock.now() + 600, new_email)).await.unwrap();
+        token
+    }
+
+    async fn token_live(&self, token: &OneTimeToken) -> bool {
+        let hash = token.secret_hash();
+        self.direct.token_live(token.proof(&hash, self.clock.now())).await.unwrap()
+    }
+
+    async fn password_hash(&self, user: &User) -> String {
+        self.direct.credentials(&user.email).await.unwrap().unwrap().password_hash
     }
 
     async fn refresh_token_is_untouched(&self, tokens: &TokenPair) -> bool {
@@ -144,9 +162,56 @@ async fn every_endpoint_under(fault: Fault, operation: Option<&'static str>) {
                 let req = bearer(testing::request(Method::GET, route.path, None, ""), &tokens);
                 b.under_fault(fault, operation, route, req).await;
             }
-            Function::Logout | Function::Me => {}
-            // Serves keys from memory: no store, no fault to meet.
-            Function::Jwks => {}
+            Function::VerifyEmail | Function::ConfirmEmail => {
+                // The token stays live and the address where it was.
+                let (user, _) = b.user().await;
+                let (purpose, new_email) = match route.function {
+                    Function::VerifyEmail => (Purpose::VerifyEmail, None),
+                    _ => (Purpose::ChangeEmail, Some(format!("moved-{}", user.email))),
+                };
+                let token = b.issue(&user, purpose, new_email).await;
+                b.under_fault(fault, operation, route, json_post(route.path, &json!({"token": token.encode()}))).await;
+                assert!(b.token_live(&token).await, "the token was not spent");
+                let profile = b.direct.profile(&user.id).await.unwrap().unwrap();
+                assert_eq!((profile.email, profile.email_verified), (user.email, false), "nothing changed");
+            }
+            Function::ResetPassword => {
+                // The password and the token are as they were.
+                let (user, _) = b.user().await;
+                let token = b.issue(&user, Purpose::ResetPassword, None).await;
+                let req = json_post(route.path, &json!({"token": token.encode(), "password": NEW_PASSWORD}));
+                b.under_fault(fault, operation, route, req).await;
+                assert!(b.token_live(&token).await, "the token was not spent");
+                assert_eq!(b.password_hash(&user).await, user.password_hash, "the password is unchanged");
+            }
+            Function::ChangePassword => {
+                let (user, tokens) = b.user().await;
+                let body = json!({"current_password": ADA_PASSWORD, "new_password": NEW_PASSWORD});
+                b.under_fault(fault, operation, route, bearer(json_post(route.path, &body), &tokens)).await;
+                assert_eq!(b.password_hash(&user).await, user.password_hash, "the password is unchanged");
+            }
+            // Reads and counts only, no transaction.
+            Function::ChangeEmail if !transactions_only => {
+                let (user, tokens) = b.user().await;
+                let body = json!({"password": ADA_PASSWORD, "new_email": format!("new-{}", user.email)});
+                b.under_fault(fault, operation, route, bearer(json_post(route.path, &body), &tokens)).await;
+            }
+            Function::DeleteAccount => {
+                // The account is still there (its sessions may be gone).
+                let (user, tokens) = b.user().await;
+                let req = testing::request(
+                    Method::DELETE,
+                    route.path,
+                    Some("application/json"),
+                    json!({"password": ADA_PASSWORD}).to_string(),
+                );
+                b.under_fault(fault, operation, route, bearer(req, &tokens)).await;
+                assert!(b.direct.profile(&user.id).await.unwrap().is_some(), "the profile is still there");
+                assert!(b.direct.credentials(&user.email).await.unwrap().is_some(), "the email claim is still there");
+            }
+            Function::Logout | Function::Me | Function::ChangeEmail => {}
+            // Serve from memory, or only hand a job to the mailer: no store, no fault to meet.
+            Function::Jwks | Function::SendVerification | Function::ForgotPassword => {}
         }
     }
 }

@@ -83,6 +83,7 @@ fn declared(binary: &str) -> &'static Needs {
     match binary {
         "authorizer" => &authorizer::NEEDS,
         "keys" => &keys::NEEDS,
+        "mailer" => &mailer::NEEDS,
         other => needs(
             Function::from_name(other).unwrap_or_else(|| panic!("template.yaml builds {other}, which is no function")),
         ),

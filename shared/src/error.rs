@@ -26,6 +26,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("an account with this email already exists")]
     EmailTaken,
+    #[error("the email address is not verified yet: open the link we mailed, or ask for a new one")]
+    EmailNotVerified,
     #[error("too many attempts; try again after the time Retry-After gives")]
     TooManyAttempts { retry_after: u64 },
     #[error("a dependency is unavailable; try again shortly")]
@@ -56,6 +58,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::EmailTaken => StatusCode::CONFLICT,
+            Self::EmailNotVerified => StatusCode::FORBIDDEN,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
@@ -71,6 +74,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
             Self::EmailTaken => "email_taken",
+            Self::EmailNotVerified => "email_not_verified",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unavailable => "temporarily_unavailable",
             Self::MissingToken => "unauthorized",

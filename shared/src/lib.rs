@@ -5,6 +5,7 @@
 pub mod algorithm;
 #[cfg(any(feature = "dynamodb", feature = "secrets"))]
 pub mod aws;
+pub mod caller;
 pub mod claims;
 pub mod clock;
 pub mod config;
@@ -13,7 +14,11 @@ pub mod device;
 pub mod email;
 pub mod error;
 pub mod keys;
+pub mod mail;
+pub mod new_password;
+pub mod onetime;
 pub mod password;
+pub mod reauth;
 pub mod refresh;
 pub mod request;
 pub mod response;

@@ -47,6 +47,11 @@ pub fn no_content() -> Response<Body> {
     response
 }
 
+/// `202 {}`: the same answer whatever was, or was not, done.
+pub fn accepted() -> Response<Body> {
+    json_no_store(StatusCode::ACCEPTED, &serde_json::json!({}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,10 +13,33 @@ pub enum Function {
     Logout,
     Me,
     Jwks,
+    SendVerification,
+    VerifyEmail,
+    ForgotPassword,
+    ResetPassword,
+    ChangePassword,
+    ChangeEmail,
+    ConfirmEmail,
+    DeleteAccount,
 }
 
 impl Function {
-    pub const ALL: [Self; 6] = [Self::Signup, Self::Login, Self::Refresh, Self::Logout, Self::Me, Self::Jwks];
+    pub const ALL: [Self; 14] = [
+        Self::Signup,
+        Self::Login,
+        Self::Refresh,
+        Self::Logout,
+        Self::Me,
+        Self::Jwks,
+        Self::SendVerification,
+        Self::VerifyEmail,
+        Self::ForgotPassword,
+        Self::ResetPassword,
+        Self::ChangePassword,
+        Self::ChangeEmail,
+        Self::ConfirmEmail,
+        Self::DeleteAccount,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -26,6 +49,14 @@ impl Function {
             Self::Logout => "logout",
             Self::Me => "me",
             Self::Jwks => "jwks",
+            Self::SendVerification => "send-verification",
+            Self::VerifyEmail => "verify-email",
+            Self::ForgotPassword => "forgot-password",
+            Self::ResetPassword => "reset-password",
+            Self::ChangePassword => "change-password",
+            Self::ChangeEmail => "change-email",
+            Self::ConfirmEmail => "confirm-email",
+            Self::DeleteAccount => "delete-account",
         }
     }
 
@@ -35,8 +66,9 @@ impl Function {
 }
 
 /// The functions that serve no route: the authorizer (invoked by the
-/// gateway) and the signing-key custom resource (invoked by CloudFormation).
-pub const OTHER_FUNCTIONS: [&str; 2] = ["authorizer", "keys"];
+/// gateway), the signing-key custom resource (invoked by CloudFormation) and
+/// the mailer (invoked asynchronously by the functions that mail).
+pub const OTHER_FUNCTIONS: [&str; 3] = ["authorizer", "keys", "mailer"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
@@ -62,6 +94,14 @@ pub const ROUTES: &[Route] = &[
     open("POST", "/logout", Function::Logout),
     guarded("GET", "/me", Function::Me),
     open("GET", "/.well-known/jwks.json", Function::Jwks),
+    open("POST", "/email/verify/send", Function::SendVerification),
+    open("POST", "/email/verify", Function::VerifyEmail),
+    open("POST", "/password/forgot", Function::ForgotPassword),
+    open("POST", "/password/reset", Function::ResetPassword),
+    guarded("POST", "/password/change", Function::ChangePassword),
+    guarded("POST", "/email/change", Function::ChangeEmail),
+    open("POST", "/email/change/confirm", Function::ConfirmEmail),
+    guarded("DELETE", "/me", Function::DeleteAccount),
 ];
 
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {

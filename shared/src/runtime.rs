@@ -10,7 +10,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use crate::config::{ConfigError, KeySettings, Vars, env_lookup};
 use crate::keys::{KeyError, SigningKey, VerificationKeys};
 use crate::password::PasswordError;
-use crate::services::{Keys, Needs, Services, ServicesError};
+use crate::services::{Keys, Mail, Needs, Services, ServicesError};
 use crate::tokens::{TokenIssuer, TokenVerifier};
 use crate::{Algorithm, TokenSettings};
 
@@ -30,6 +30,8 @@ pub enum BootError {
     Password(#[from] PasswordError),
     #[error("JWT_SIGNING_KEY_SECRET_ARN could not be read: {0}")]
     Secret(String),
+    #[error("mail: {0}")]
+    Mail(String),
 }
 
 impl From<ServicesError> for BootError {
@@ -94,7 +96,12 @@ pub fn services(needs: &Needs) -> Result<Services, BootError> {
 #[cfg(feature = "dynamodb")]
 pub async fn boot(needs: &Needs) -> Result<(Services, crate::store::dynamo::DynamoStore), BootError> {
     let vars = Vars::new(env_lookup);
-    let (sdk, store) = dynamo_store(crate::StoreSettings::from_vars(&vars)?).await;
+    // A function that only hands mail off is given no table: its store is never called.
+    let settings = match needs.store {
+        [] => crate::StoreSettings { table_name: String::new(), endpoint: vars.optional("DYNAMODB_ENDPOINT") },
+        _ => crate::StoreSettings::from_vars(&vars)?,
+    };
+    let (sdk, store) = dynamo_store(settings).await;
     let signing = async {
         if needs.keys != Keys::Sign {
             return Ok(None);
@@ -102,8 +109,53 @@ pub async fn boot(needs: &Needs) -> Result<(Services, crate::store::dynamo::Dyna
         let tokens = TokenSettings::from_vars(&vars)?;
         signing_key(tokens.algorithm, &KeySettings::from_vars(&vars), Some(&sdk)).await.map(Some)
     };
-    let (signing, ()) = tokio::join!(signing, store.warm_up(needs.connections));
-    Ok((build_services(needs, &vars, signing?)?, store))
+    // A function that only hands mail off has a store it never calls.
+    let warm = async {
+        if !needs.store.is_empty() {
+            store.warm_up(needs.connections).await;
+        }
+    };
+    let (signing, ()) = tokio::join!(signing, warm);
+    let mut services = build_services(needs, &vars, signing?)?;
+    attach_mail(&mut services, needs, &vars, &sdk)?;
+    Ok((services, store))
+}
+
+/// The handoff to the mailer, or the mailer's own settings and transport:
+/// `MAIL_TRANSPORT` is `ses` (the default) or `smtp` (`SMTP_URL`); local-api's
+/// outbox is never deployed.
+#[cfg(feature = "dynamodb")]
+fn attach_mail<F: Fn(&str) -> Option<String>>(
+    services: &mut Services,
+    needs: &Needs,
+    vars: &Vars<F>,
+    sdk: &aws_config::SdkConfig,
+) -> Result<(), BootError> {
+    let _ = (&services, vars, sdk);
+    match needs.mail {
+        Mail::None => Ok(()),
+        #[cfg(feature = "handoff")]
+        Mail::HandsOff => {
+            services.handoff = Some(crate::mail::Handoff::invoke(sdk, vars.required("MAILER_FUNCTION")?));
+            Ok(())
+        }
+        #[cfg(feature = "mailer")]
+        Mail::Sends => {
+            use crate::mail::{MailSettings, Transport};
+            services.mail = Some(MailSettings::from_vars(vars)?);
+            services.transport = Some(match vars.optional("MAIL_TRANSPORT").as_deref().map(str::trim) {
+                None | Some("ses") => Transport::ses(sdk),
+                Some("smtp") => Transport::smtp(&vars.required("SMTP_URL")?).map_err(|e| BootError::Mail(e.0))?,
+                Some(_) => {
+                    let reason = "must be ses or smtp (the outbox is local-api's)".to_string();
+                    return Err(ConfigError::Invalid { var: "MAIL_TRANSPORT", reason }.into());
+                }
+            });
+            Ok(())
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err(BootError::Mail("this function is built without mail support".into())),
+    }
 }
 
 fn build_services<F: Fn(&str) -> Option<String>>(

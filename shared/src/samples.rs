@@ -2,7 +2,8 @@
 //! and local runs seed a store with them so every sample event has the state
 //! its declared status needs.
 
-use crate::store::{RefreshRecord, Store, StoreError, User};
+use crate::onetime::OneTimeToken;
+use crate::store::{Purpose, RefreshRecord, Store, StoreError, User};
 use crate::{PasswordError, Passwords, RefreshToken};
 
 pub const ISSUER: &str = "http://127.0.0.1:3000";
@@ -14,6 +15,16 @@ pub const ADA_NAME: &str = "Ada Lovelace";
 /// Ada's sample session: a public, well-known refresh token, for samples only.
 pub const REFRESH_TOKEN: &str = "rt1.6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47.0b7c1f3a9d2e4c58a6f1e2d3c4b5a697.\
                                  9e8d7c6b5a4f43e2b1c0d9e8f7a6b5c4.c2FtcGxlIHJlZnJlc2ggc2VjcmV0LCBwdWJsaWMhISE";
+/// Ada's sample one-time tokens, as mailed links carry them: public and
+/// well-known, for samples only.
+pub const VERIFY_TOKEN: &str =
+    "ot1.verify.6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47.c2FtcGxlIHZlcmlmeSBzZWNyZXQsIHB1YmxpYyEhISE";
+pub const RESET_TOKEN: &str =
+    "ot1.reset.6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47.c2FtcGxlIHJlc2V0IHNlY3JldCwgcHVibGljISEhISE";
+pub const EMAIL_CHANGE_TOKEN: &str =
+    "ot1.email.6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47.c2FtcGxlIGNoYW5nZSBzZWNyZXQsIHB1YmxpYyEhISE";
+/// The address `EMAIL_CHANGE_TOKEN` moves Ada to.
+pub const ADA_NEW_EMAIL: &str = "ada@lovelace.example";
 /// When the sample tokens were issued and when they expire (2100-01-01).
 pub const ISSUED_AT: i64 = 1_795_000_000;
 pub const EXPIRES_AT: i64 = 4_102_444_800;
@@ -44,6 +55,15 @@ pub async fn seed<S: Store>(store: &S, passwords: &Passwords) -> Result<(), Seed
         created_at: ISSUED_AT,
         email_verified: false,
     };
-    store.create_user(&ada, &session()).await?;
+    store.create_user(&ada, Some(&session())).await?;
+    for (token, purpose) in [
+        (VERIFY_TOKEN, Purpose::VerifyEmail),
+        (RESET_TOKEN, Purpose::ResetPassword),
+        (EMAIL_CHANGE_TOKEN, Purpose::ChangeEmail),
+    ] {
+        let token = OneTimeToken::parse(token, purpose).expect("the sample one-time tokens are well-formed");
+        let new_email = (purpose == Purpose::ChangeEmail).then(|| ADA_NEW_EMAIL.to_string());
+        store.issue_token(&token.record(EXPIRES_AT, new_email)).await?;
+    }
     Ok(())
 }

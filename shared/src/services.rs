@@ -14,6 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ConfigError, PasswordSettings, Vars};
 use crate::device::DeviceKeys;
 use crate::keys::KeyError;
+use crate::mail::{AccountSettings, Handoff, MailSettings, Transport};
 use crate::password::{PasswordError, Passwords};
 use crate::session::{SessionSettings, Sessions};
 use crate::store::ops::{Op, iam_actions};
@@ -30,6 +31,16 @@ pub enum Keys {
     Sign,
 }
 
+/// What a function does with mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mail {
+    None,
+    /// Hands mail jobs to the mailer function (`MAILER_FUNCTION`).
+    HandsOff,
+    /// Sends mail itself: the mailer.
+    Sends,
+}
+
 /// What one function uses, declared once beside its handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
@@ -38,6 +49,7 @@ pub struct Needs {
     pub store: &'static [Op],
     /// Store calls one event makes at once: connections opened during init.
     pub connections: usize,
+    pub mail: Mail,
     /// AWS actions besides DynamoDB's and reading the signing key's secret.
     pub other_actions: &'static [&'static str],
 }
@@ -52,6 +64,11 @@ impl Needs {
         }
         if self.keys == Keys::Sign {
             actions.push("secretsmanager:GetSecretValue");
+        }
+        match self.mail {
+            Mail::None => {}
+            Mail::HandsOff => actions.push("lambda:InvokeFunction"),
+            Mail::Sends => actions.push("ses:SendEmail"),
         }
         actions.extend(self.other_actions);
         actions.sort_unstable();
@@ -72,6 +89,12 @@ pub struct Services {
     pub verifier: Option<Arc<TokenVerifier>>,
     /// Derived from the signing key, where there is one.
     pub devices: Option<Arc<DeviceKeys>>,
+    pub accounts: AccountSettings,
+    /// Where a function that mails hands its jobs.
+    pub handoff: Option<Handoff>,
+    /// The mailer's settings and transport.
+    pub mail: Option<MailSettings>,
+    pub transport: Option<Transport>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +116,10 @@ impl Services {
             issuer: None,
             verifier: None,
             devices: None,
+            accounts: AccountSettings::from_vars(vars)?,
+            handoff: None,
+            mail: None,
+            transport: None,
         })
     }
 
@@ -115,6 +142,17 @@ impl Services {
         Sessions::new(issuer, self.sessions)
     }
 
+    /// Where mail jobs go; for functions whose `Needs` say `Mail::HandsOff`.
+    pub fn handoff(&self) -> Handoff {
+        self.handoff.clone().expect("a function that mails declares Mail::HandsOff in its Needs")
+    }
+
+    /// The mailer's settings and transport; `Mail::Sends` in its `Needs`.
+    pub fn mailing(&self) -> (MailSettings, Transport) {
+        let settings = self.mail.clone().expect("the mailer declares Mail::Sends in its Needs");
+        (settings, self.transport.clone().expect("the mailer declares Mail::Sends in its Needs"))
+    }
+
     /// Verifies access tokens; for functions whose `Needs` say `Keys::Verify` or `Keys::Sign`.
     pub fn verifier(&self) -> Arc<TokenVerifier> {
         self.verifier.clone().expect("a function that verifies tokens declares its keys in its Needs")
@@ -127,10 +165,15 @@ mod tests {
 
     #[test]
     fn a_signing_function_may_read_its_key_and_nothing_else_beyond_its_store_actions() {
-        let needs = Needs { keys: Keys::Sign, store: &[Op::Profile], connections: 1, other_actions: &[] };
+        let needs =
+            Needs { keys: Keys::Sign, store: &[Op::Profile], connections: 1, mail: Mail::None, other_actions: &[] };
         assert_eq!(needs.iam_actions(), ["dynamodb:GetItem", "secretsmanager:GetSecretValue"]);
         let public = Needs { keys: Keys::Verify, ..needs };
         assert_eq!(public.iam_actions(), ["dynamodb:GetItem"]);
+        let mails = Needs { mail: Mail::HandsOff, ..public };
+        assert_eq!(mails.iam_actions(), ["dynamodb:GetItem", "lambda:InvokeFunction"]);
+        let mailer = Needs { mail: Mail::Sends, ..public };
+        assert_eq!(mailer.iam_actions(), ["dynamodb:GetItem", "ses:SendEmail"]);
     }
 
     #[test]

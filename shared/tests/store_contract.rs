@@ -100,7 +100,7 @@ async fn family_revoked<S: Store>(store: &S, token: &RefreshRecord) -> bool {
 
 async fn create_user<S: Store>(store: &S, user: &User) -> Result<RefreshRecord, StoreError> {
     let first = record(&user.id, &uuid::Uuid::new_v4().simple().to_string(), now());
-    store.create_user(user, &first).await.map(|()| first)
+    store.create_user(user, Some(&first)).await.map(|()| first)
 }
 
 async fn users_are_found_by_normalised_email_and_by_id<S: Store>(store: S) {
@@ -334,7 +334,10 @@ async fn an_expired_token_or_one_of_another_purpose_or_user_is_refused_and_chang
     create_user(&store, &ada).await.unwrap();
     create_user(&store, &bob).await.unwrap();
     store.issue_token(&onetime(&ada.id, Purpose::ResetPassword, "h", None)).await.unwrap();
+    assert!(store.token_live(proof(&ada.id, Purpose::ResetPassword, "h")).await.unwrap());
     let late = Proof { now: now() + 900, ..proof(&ada.id, Purpose::ResetPassword, "h") };
+    assert!(!store.token_live(late).await.unwrap());
+    assert!(!store.token_live(proof(&ada.id, Purpose::ResetPassword, "x")).await.unwrap());
     assert_eq!(store.reset_password(late, "$new").await.unwrap(), None, "expired at its expiry, by the code's clock");
     assert_eq!(store.verify_email(proof(&ada.id, Purpose::VerifyEmail, "h")).await.unwrap(), None);
     assert_eq!(store.reset_password(proof(&bob.id, Purpose::ResetPassword, "h"), "$new").await.unwrap(), None);

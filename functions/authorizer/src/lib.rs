@@ -26,10 +26,11 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use shared::request::bearer_token;
+use shared::services::Mail;
 use shared::{AccessClaims, Clock, Keys, Needs, Services, TokenVerifier};
 
 /// Public keys only, no store, no AWS call.
-pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, other_actions: &[] };
+pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, mail: Mail::None, other_actions: &[] };
 
 pub struct Authorizer {
     pub verifier: Arc<TokenVerifier>,

@@ -4,9 +4,10 @@
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use shared::response::{JSON_CONTENT_TYPE, text_response};
+use shared::services::Mail;
 use shared::{Keys, Needs, Services, VerificationKeys};
 
-pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, other_actions: &[] };
+pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, mail: Mail::None, other_actions: &[] };
 
 pub struct Jwks {
     body: String,

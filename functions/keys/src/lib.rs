@@ -18,6 +18,7 @@ use aws_lambda_events::cloudformation::{
 };
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
+use shared::services::Mail;
 use shared::{Algorithm, Keys, Needs, Secret, SigningKey};
 
 /// Reads the current key's secret and writes a new version of it; no store.
@@ -25,6 +26,7 @@ pub const NEEDS: Needs = Needs {
     keys: Keys::None,
     store: &[],
     connections: 0,
+    mail: Mail::None,
     other_actions: &["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
 };
 

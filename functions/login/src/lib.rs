@@ -17,10 +17,12 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::device::{self, DeviceKeys};
+use shared::mail::{AccountSettings, Verification};
 use shared::request::{
     Accepts, RequestBody, cookie, header_text, parse_form, parse_json, read_body, require_grant, source_ip,
 };
 use shared::response::json_no_store;
+use shared::services::Mail;
 use shared::store::{Attempt, Counter, Limit, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, normalize_email};
 
@@ -30,6 +32,7 @@ pub const NEEDS: Needs = Needs {
     keys: Keys::Sign,
     store: &[Op::Reserve, Op::Release, Op::Credentials, Op::ClearCounter, Op::SetPasswordHash, Op::CreateSession],
     connections: 1,
+    mail: Mail::None,
     other_actions: &[],
 };
 
@@ -39,6 +42,7 @@ pub struct Login<S> {
     pub passwords: Passwords,
     pub throttle: ThrottleSettings,
     pub devices: Arc<DeviceKeys>,
+    pub accounts: AccountSettings,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -50,6 +54,7 @@ impl<S: Store> Login<S> {
             passwords: services.passwords.clone(),
             throttle: services.throttle,
             devices: services.devices(),
+            accounts: services.accounts,
             clock: services.clock.clone(),
         }
     }
@@ -141,6 +146,10 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
             }
             Err(err) => tracing::warn!(error = %err, "password rehash failed"),
         }
+    }
+    if deps.accounts.verification == Verification::Required && !user.email_verified {
+        tracing::info!(user_id = %user.user_id, "login refused: email not verified");
+        return Err(ApiError::EmailNotVerified);
     }
     let tokens = deps.sessions.open(&deps.store, user.subject(), now).await?;
     tracing::info!(user_id = %user.user_id, "login succeeded");

@@ -265,3 +265,17 @@ async fn an_unreachable_dynamodb_is_503() {
     let response = handle(json_post("/login", &right()), &login).await.unwrap();
     assert_eq!(response.status(), 503);
 }
+
+#[tokio::test]
+async fn with_verification_required_an_unverified_account_gets_403_after_a_right_password_only() {
+    let clock = testing::clock();
+    let mut services = testing::services(&clock);
+    services.accounts.verification = Verification::Required;
+    let store = MemoryStore::new();
+    testing::seed_user(&store, &services.passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
+    let f = Fixture { login: Login::new(store, &services), clock };
+    let response = post(&f, right()).await;
+    assert_eq!((response.status().as_u16(), error_code(&response)), (403, "email_not_verified".into()));
+    assert!(body_json(&response).get("access_token").is_none());
+    assert_eq!(error_code(&post(&f, wrong()).await), "invalid_grant", "a wrong password learns nothing more");
+}

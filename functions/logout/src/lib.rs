@@ -10,6 +10,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::request::json_body;
 use shared::response::no_content;
+use shared::services::Mail;
 use shared::store::{Op, Store, presents};
 use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services};
 
@@ -18,6 +19,7 @@ pub const NEEDS: Needs = Needs {
     keys: Keys::None,
     store: &[Op::RefreshState, Op::RevokeFamily, Op::RevokeAll],
     connections: 2,
+    mail: Mail::None,
     other_actions: &[],
 };
 

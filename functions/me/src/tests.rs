@@ -66,7 +66,8 @@ fn assert_user(response: &Response<Body>, user: &User) {
     assert_eq!(body["id"], user.id.as_str());
     assert_eq!(body["email"], ADA_EMAIL);
     assert_eq!(body["name"], "Ada Lovelace");
-    assert_eq!(body.as_object().unwrap().len(), 4);
+    assert_eq!(body.as_object().unwrap().len(), 5);
+    assert_eq!(body["email_verified"], false);
 }
 
 async fn behind_the_authorizer_the_context_names_the_user<S: Store>(store: S) {

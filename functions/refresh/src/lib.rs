@@ -10,12 +10,18 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::request::{Accepts, RequestBody, parse_form, parse_json, read_body, require_grant};
 use shared::response::json_no_store;
+use shared::services::Mail;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services, Sessions};
 
 /// Rotation reads the token and its family while the profile is read: three calls at once.
-pub const NEEDS: Needs =
-    Needs { keys: Keys::Sign, store: &[Op::RotateRefresh, Op::Profile], connections: 3, other_actions: &[] };
+pub const NEEDS: Needs = Needs {
+    keys: Keys::Sign,
+    store: &[Op::RotateRefresh, Op::Profile],
+    connections: 3,
+    mail: Mail::None,
+    other_actions: &[],
+};
 
 pub struct Refresh<S> {
     pub store: S,

@@ -1,16 +1,21 @@
-//! `POST /signup`: creates an account and its first session (`openapi.yaml`, `/signup`).
+//! `POST /signup`: creates an account and its first session (`openapi.yaml`,
+//! `/signup`), and has the mailer send a verification link. With
+//! `EMAIL_VERIFICATION=required` it creates no session and answers `202 {}`
+//! for a new and a taken address alike.
 
 use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
-use shared::password::{NewPasswordError, PolicyViolation};
+use shared::mail::{AccountSettings, Handoff, MailJob, Verification};
 use shared::request::{json_body, source_ip};
-use shared::response::json_no_store;
+use shared::response::{accepted, json_no_store};
+use shared::services::Mail;
 use shared::store::{Attempt, Counter, Op, Store, User};
 use shared::{
-    ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, TokenPair, UserBody, normalize_email,
+    ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, StoreError, ThrottleSettings, TokenPair, UserBody,
+    new_password, normalize_email,
 };
 
 /// Longest display name accepted, in characters.
@@ -20,6 +25,7 @@ pub const NEEDS: Needs = Needs {
     keys: Keys::Sign,
     store: &[Op::Reserve, Op::Credentials, Op::CreateUser, Op::ClearCounter],
     connections: 1,
+    mail: Mail::HandsOff,
     other_actions: &[],
 };
 
@@ -28,6 +34,8 @@ pub struct Signup<S> {
     pub sessions: Sessions,
     pub passwords: Passwords,
     pub throttle: ThrottleSettings,
+    pub accounts: AccountSettings,
+    pub handoff: Handoff,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -38,6 +46,8 @@ impl<S: Store> Signup<S> {
             sessions: services.sessions(),
             passwords: services.passwords.clone(),
             throttle: services.throttle,
+            accounts: services.accounts,
+            handoff: services.handoff(),
             clock: services.clock.clone(),
         }
     }
@@ -66,8 +76,7 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
     let body: SignupRequest = json_body(req)?;
     let email = normalize_email(&body.email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
     let name = clean_name(body.name)?;
-    let weak = |v: PolicyViolation| ApiError::invalid_request(format!("password: {v}"));
-    deps.passwords.check_length(&body.password).map_err(weak)?;
+    deps.passwords.check_length(&body.password).map_err(|v| new_password::refusal("password", v))?;
     let now = deps.clock.now();
     if let Some(ip) = source_ip(req) {
         let limit = deps.throttle.signups_from_source();
@@ -76,17 +85,15 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
             return Err(ApiError::TooManyAttempts { retry_after: u64::try_from(retry_at - now).unwrap_or(1) });
         }
     }
-    // The cheap refusals first: a taken email costs one read, the strength
-    // estimate a few milliseconds of CPU, the hash tens.
-    if deps.store.credentials(&email).await?.is_some() {
+    let required = deps.accounts.verification == Verification::Required;
+    // The cheap refusal first: a taken email costs one read, the strength
+    // estimate a few milliseconds of CPU, the hash tens. Not when verification
+    // is required: then a taken address must cost what a new one does, and
+    // only the create itself finds it.
+    if !required && deps.store.credentials(&email).await?.is_some() {
         return Err(ApiError::EmailTaken);
     }
-    match deps.passwords.check_new(&body.password, personal_words(&email, name.as_deref())).await {
-        Ok(()) => {}
-        Err(NewPasswordError::Policy(violation)) => return Err(weak(violation)),
-        Err(NewPasswordError::Task) => return Err(ApiError::Internal),
-    }
-
+    new_password::accept(&deps.passwords, "password", &body.password, &email, name.as_deref()).await?;
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         email,
@@ -95,26 +102,35 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
         created_at: now,
         email_verified: false,
     };
-    let session = deps.sessions.start(shared::store::Subject::new(&user.id, &user.email), now)?;
-    deps.store.create_user(&user, &session.record).await?;
+    if required {
+        return signup_unverified(deps, user).await;
+    }
+    let session = deps.sessions.start(user.profile().subject(), now)?;
+    deps.store.create_user(&user, Some(&session.record)).await?;
     tracing::info!(user_id = %user.id, "account created");
     // Failures someone made against this email before it was registered are
     // not the new owner's: best effort, the account exists either way.
     if let Err(err) = deps.store.clear(Counter::Email(&user.email)).await {
         tracing::warn!(error = %err, "login counter of a new account not cleared");
     }
+    deps.handoff.hand_off(MailJob::VerifyEmail { email: user.email.clone() }).await;
     let body = SignupResponse { user: UserBody::from(&user.profile()), tokens: session.tokens };
     Ok(json_no_store(StatusCode::CREATED, &body))
 }
 
-/// What a password must not be built on: the email, its local part and the
-/// words in it, and the words of the name (zxcvbn matches whole entries).
-fn personal_words(email: &str, name: Option<&str>) -> Vec<String> {
-    let local = email.split('@').next().unwrap_or_default();
-    let mut words = vec![email.to_string(), local.to_string()];
-    let pieces = local.split(|c: char| !c.is_alphanumeric()).chain(name.unwrap_or_default().split_whitespace());
-    words.extend(pieces.filter(|w| w.chars().count() >= 3).map(str::to_lowercase));
-    words
+/// With verification required: no session, and the same `202 {}` for a new
+/// and a taken address; the owner of a taken one is told by mail instead.
+async fn signup_unverified<S: Store>(deps: &Signup<S>, user: User) -> Result<Response<Body>, ApiError> {
+    let job = match deps.store.create_user(&user, None).await {
+        Ok(()) => {
+            tracing::info!(user_id = %user.id, "account created, waiting for its address to be verified");
+            MailJob::VerifyEmail { email: user.email }
+        }
+        Err(StoreError::EmailTaken) => MailJob::AlreadyRegistered { email: user.email },
+        Err(err) => return Err(err.into()),
+    };
+    deps.handoff.hand_off(job).await;
+    Ok(accepted())
 }
 
 fn clean_name(name: Option<String>) -> Result<Option<String>, ApiError> {

@@ -36,7 +36,12 @@ async fn creates_the_account_and_its_first_session<S: Store>(store: S) {
         )
         .is_ok()
     );
-    assert_eq!(user.as_object().unwrap().len(), 4, "USER has exactly id, email, name, created_at: {user}");
+    assert_eq!(
+        user.as_object().unwrap().len(),
+        5,
+        "USER has exactly id, email, email_verified, name, created_at: {user}"
+    );
+    assert_eq!(user["email_verified"], false);
     assert_eq!((body["token_type"].clone(), body["expires_in"].clone()), (json!("Bearer"), json!(900)));
     assert_eq!(body["refresh_expires_in"], 30 * 86_400);
     assert!(!body.to_string().contains("argon2"), "no hash in the response");
@@ -201,4 +206,41 @@ async fn a_form_body_is_415() {
     let req = testing::form_post("/signup", "email=ada%40example.com&password=correct+horse+battery+staple");
     let response = handle(req, &deps(MemoryStore::new())).await.unwrap();
     assert_eq!(response.status(), 415);
+}
+
+fn required<S: Store>(store: S) -> (Signup<S>, testing::Jobs) {
+    let mut services = testing::services(&testing::clock());
+    services.accounts.verification = Verification::Required;
+    let (handoff, jobs) = testing::recording_handoff();
+    services.handoff = Some(handoff);
+    (Signup::new(store, &services), jobs)
+}
+
+#[tokio::test]
+async fn a_signup_hands_off_a_verification_mail() {
+    let mut services = testing::services(&testing::clock());
+    let (handoff, jobs) = testing::recording_handoff();
+    services.handoff = Some(handoff);
+    let d = Signup::new(MemoryStore::new(), &services);
+    assert_eq!(post(&d, ada()).await.status(), 201);
+    assert_eq!(jobs.taken(), [MailJob::VerifyEmail { email: ADA_EMAIL.into() }]);
+}
+
+#[tokio::test]
+async fn with_verification_required_a_new_and_a_taken_address_get_the_same_202_and_different_mail() {
+    let (d, jobs) = required(MemoryStore::new());
+    let new = post(&d, ada()).await;
+    let taken = post(&d, ada()).await;
+    for response in [&new, &taken] {
+        assert_eq!(response.status(), 202);
+        assert_eq!(body_json(response), json!({}));
+    }
+    assert_eq!(
+        jobs.taken(),
+        [MailJob::VerifyEmail { email: ADA_EMAIL.into() }, MailJob::AlreadyRegistered { email: ADA_EMAIL.into() },]
+    );
+    let (users, _, families) = d.store.record_counts();
+    assert_eq!((users, families), (1, 0), "one account, and no session until it is verified");
+    let weak = post(&d, json!({"email": "bob@example.com", "password": "passwordpassword"})).await;
+    assert_eq!(error_code(&weak), "invalid_request", "the policy still answers");
 }

@@ -114,14 +114,16 @@ fn key(a: &str, b: &str) -> (String, String) {
 }
 
 impl Store for MemoryStore {
-    async fn create_user(&self, user: &User, first_session: &RefreshRecord) -> Result<(), StoreError> {
+    async fn create_user(&self, user: &User, first_session: Option<&RefreshRecord>) -> Result<(), StoreError> {
         let mut data = self.lock(Op::CreateUser)?;
         if data.emails.contains_key(&user.email) || data.users.contains_key(&user.id) {
             return Err(StoreError::EmailTaken);
         }
         data.emails.insert(user.email.clone(), user.id.clone());
         data.users.insert(user.id.clone(), user.clone());
-        data.insert_session(first_session);
+        if let Some(first) = first_session {
+            data.insert_session(first);
+        }
         Ok(())
     }
 
@@ -242,6 +244,11 @@ impl Store for MemoryStore {
     async fn issue_token(&self, token: &OneTimeRecord) -> Result<(), StoreError> {
         self.lock(Op::IssueToken)?.onetime.insert((token.user_id.clone(), token.purpose), token.clone());
         Ok(())
+    }
+
+    async fn token_live(&self, proof: Proof<'_>) -> Result<bool, StoreError> {
+        let data = self.lock(Op::ReadToken)?;
+        Ok(data.onetime.get(&(proof.user_id.to_string(), proof.purpose)).is_some_and(|r| proof.matches(r)))
     }
 
     async fn verify_email(&self, proof: Proof<'_>) -> Result<Option<Profile>, StoreError> {

@@ -239,12 +239,12 @@ pub enum Attempt {
 /// The persistence the endpoints need. Both implementations pass one contract
 /// suite (`shared/tests/store_contract.rs`).
 pub trait Store: Send + Sync + 'static {
-    /// Creates the user and its first session in one atomic write; fails with
-    /// `EmailTaken` (writing nothing) when the normalised email is in use.
+    /// Creates the user and its first session (if any) in one atomic write;
+    /// fails with `EmailTaken` (writing nothing) when the normalised email is in use.
     fn create_user(
         &self,
         user: &User,
-        first_session: &RefreshRecord,
+        first_session: Option<&RefreshRecord>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn credentials(&self, email: &str) -> impl Future<Output = Result<Option<Credentials>, StoreError>> + Send;
     fn profile(&self, user_id: &str) -> impl Future<Output = Result<Option<Profile>, StoreError>> + Send;
@@ -298,6 +298,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a one-time token, replacing the user's previous one of its purpose.
     fn issue_token(&self, token: &OneTimeRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Whether `proof` presents the user's live token of its purpose; reads only.
+    fn token_live(&self, proof: Proof<'_>) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Spends a verification token and marks the address verified, in one
     /// write; `None` (nothing written) when the proof does not match.
     fn verify_email(&self, proof: Proof<'_>) -> impl Future<Output = Result<Option<Profile>, StoreError>> + Send;

@@ -47,6 +47,7 @@ pub enum Op {
     ClearCounter,
     ReadCounter,
     IssueToken,
+    ReadToken,
     VerifyEmail,
     ResetPassword,
     ChangeEmail,
@@ -70,6 +71,7 @@ impl Op {
             Self::RevokeAll => &[Query, UpdateItem],
             Self::ClearCounter => &[DeleteItem],
             Self::IssueToken => &[PutItem],
+            Self::ReadToken => &[GetItem],
             // Read the profile (and for an email change the token and the old
             // claim), then spend the token and update in one transaction.
             Self::VerifyEmail | Self::ResetPassword => &[GetItem, DeleteItem, UpdateItem],

@@ -44,7 +44,31 @@ pub fn services_with(algorithm: Algorithm, extra_jwks: Option<&str>, clock: Arc<
         devices: Some(Arc::new(crate::device::DeviceKeys::derive(issuer.signing_key()).expect("derived keys"))),
         issuer: Some(issuer),
         verifier: Some(verifier),
+        accounts: crate::mail::AccountSettings::default(),
+        handoff: Some(crate::mail::Handoff::task(|_| {})),
+        mail: Some(crate::mail::MailSettings::new(APP_URL, MAIL_FROM)),
+        transport: Some(crate::mail::Transport::Outbox(crate::mail::Outbox::new())),
     }
+}
+
+pub const APP_URL: &str = "http://app.test";
+pub const MAIL_FROM: &str = "Accounts <no-reply@example.com>";
+
+/// The jobs a handoff was given, in order.
+#[derive(Clone, Default)]
+pub struct Jobs(Arc<std::sync::Mutex<Vec<crate::mail::MailJob>>>);
+
+impl Jobs {
+    pub fn taken(&self) -> Vec<crate::mail::MailJob> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// A handoff that keeps its jobs for the test to read.
+pub fn recording_handoff() -> (crate::mail::Handoff, Jobs) {
+    let jobs = Jobs::default();
+    let kept = jobs.clone();
+    (crate::mail::Handoff::task(move |job| kept.0.lock().unwrap_or_else(|e| e.into_inner()).push(job)), jobs)
 }
 
 /// RS256 services on a manual clock.
@@ -80,7 +104,7 @@ pub async fn seed_user<S: Store>(store: &S, passwords: &Passwords, email: &str, 
         email_verified: false,
     };
     let first = crate::RefreshToken::first(&user.id).record(now, 86_400);
-    store.create_user(&user, &first).await.expect("seed user");
+    store.create_user(&user, Some(&first)).await.expect("seed user");
     user
 }
 
@@ -109,6 +133,22 @@ pub fn request(method: Method, path: &str, content_type: Option<&str>, body: imp
 
 pub fn json_post(path: &str, body: &Value) -> Request {
     request(Method::POST, path, Some("application/json"), body.to_string())
+}
+
+/// A JSON request whose body is `text` as given (also malformed JSON).
+pub fn json_request(method: Method, path: &str, text: &str) -> Request {
+    request(method, path, Some("application/json"), text.to_string())
+}
+
+/// `req` as API Gateway forwards it once the authorizer allowed `sub`.
+pub fn as_authorized(req: Request, sub: &str) -> Request {
+    let Some(RequestContext::ApiGatewayV2(mut ctx)) = req.request_context_ref().cloned() else {
+        unreachable!("test requests carry an HTTP API context")
+    };
+    let mut authorizer = lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer::default();
+    authorizer.fields = std::collections::HashMap::from([("sub".to_string(), Value::from(sub))]);
+    ctx.authorizer = Some(authorizer);
+    req.with_request_context(RequestContext::ApiGatewayV2(ctx))
 }
 
 pub fn form_post(path: &str, body: &str) -> Request {

@@ -41,6 +41,20 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// The user's stored token of `proof`'s purpose, whatever it holds.
+    pub(super) async fn read_onetime(&self, op: Op, proof: Proof<'_>) -> Result<Option<OneTimeRecord>, StoreError> {
+        let Some(item) = self.get(op, key(user_pk(proof.user_id), onetime_sk(proof.purpose))).await? else {
+            return Ok(None);
+        };
+        Ok(Some(OneTimeRecord {
+            user_id: proof.user_id.to_string(),
+            purpose: proof.purpose,
+            secret_hash: get_s(&item, "secret_hash")?,
+            expires_at: items::get_n(&item, "expires_at")?,
+            new_email: items::opt_s(&item, "new_email"),
+        }))
+    }
+
     /// Deletes the token `proof` presents, on condition it is that live token.
     fn spend(&self, proof: Proof<'_>) -> Result<TransactWriteItem, StoreError> {
         let delete = Delete::builder()
@@ -119,18 +133,9 @@ impl DynamoStore {
         let op = Op::ChangeEmail;
         let user = user_pk(proof.user_id);
         for attempt in 0..MAX_RACE_ATTEMPTS {
-            let (token, profile) = tokio::try_join!(
-                self.get(op, key(user.clone(), onetime_sk(proof.purpose))),
-                self.get(op, key(user.clone(), PROFILE_SK)),
-            )?;
-            let (Some(token), Some(profile)) = (token, profile) else { return Ok(EmailChange::Invalid) };
-            let record = OneTimeRecord {
-                user_id: proof.user_id.to_string(),
-                purpose: proof.purpose,
-                secret_hash: get_s(&token, "secret_hash")?,
-                expires_at: items::get_n(&token, "expires_at")?,
-                new_email: items::opt_s(&token, "new_email"),
-            };
+            let (record, profile) =
+                tokio::try_join!(self.read_onetime(op, proof), self.get(op, key(user.clone(), PROFILE_SK)))?;
+            let (Some(record), Some(profile)) = (record, profile) else { return Ok(EmailChange::Invalid) };
             let (true, Some(new_email)) = (proof.matches(&record), record.new_email) else {
                 return Ok(EmailChange::Invalid);
             };

@@ -389,15 +389,13 @@ fn seconds(window: u64) -> i64 {
 }
 
 impl Store for DynamoStore {
-    async fn create_user(&self, user: &User, first_session: &RefreshRecord) -> Result<(), StoreError> {
+    async fn create_user(&self, user: &User, first_session: Option<&RefreshRecord>) -> Result<(), StoreError> {
         for attempt in 0..MAX_RACE_ATTEMPTS {
-            let (family, token) = session_items(first_session);
-            let items = vec![
-                self.put(items::profile_item(user))?,
-                self.put(items::credentials_item(user))?,
-                self.put(family)?,
-                self.put(token)?,
-            ];
+            let mut items = vec![self.put(items::profile_item(user))?, self.put(items::credentials_item(user))?];
+            if let Some(first) = first_session {
+                let (family, token) = session_items(first);
+                items.extend([self.put(family)?, self.put(token)?]);
+            }
             match self.transact(Op::CreateUser, items).await? {
                 Ok(()) => return Ok(()),
                 Err(Cancelled::Condition(_)) => return Err(StoreError::EmailTaken),
@@ -573,6 +571,10 @@ impl Store for DynamoStore {
 
     async fn issue_token(&self, token: &OneTimeRecord) -> Result<(), StoreError> {
         self.put_onetime(token).await
+    }
+
+    async fn token_live(&self, proof: Proof<'_>) -> Result<bool, StoreError> {
+        Ok(self.read_onetime(Op::ReadToken, proof).await?.is_some_and(|r| proof.matches(&r)))
     }
 
     async fn verify_email(&self, proof: Proof<'_>) -> Result<Option<Profile>, StoreError> {

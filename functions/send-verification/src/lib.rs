@@ -1,0 +1,77 @@
+//! `POST /email/verify/send`: mails a new verification link to an account
+//! that has not verified its address. The answer is `202 {}` whatever the
+//! address: the handler only hands the job to the mailer, which looks the
+//! address up off this path, so a known and an unknown address cost the same.
+
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use shared::mail::{Handoff, MailJob};
+use shared::request::json_body;
+use shared::response::accepted;
+use shared::services::Mail;
+use shared::{ApiError, Keys, Needs, Services, normalize_email};
+
+pub const NEEDS: Needs =
+    Needs { keys: Keys::None, store: &[], connections: 0, mail: Mail::HandsOff, other_actions: &[] };
+
+pub struct SendVerification {
+    pub handoff: Handoff,
+}
+
+impl SendVerification {
+    /// Takes the store like every function, and never calls it.
+    pub fn new<S>(_store: S, services: &Services) -> Self {
+        Self { handoff: services.handoff() }
+    }
+}
+
+#[derive(Deserialize)]
+struct EmailRequest {
+    email: String,
+}
+
+pub async fn handle(req: Request, deps: &SendVerification) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(send(&req, deps).await.unwrap_or_else(ApiError::into_response))
+}
+
+async fn send(req: &Request, deps: &SendVerification) -> Result<Response<Body>, ApiError> {
+    let body: EmailRequest = json_body(req)?;
+    let email = normalize_email(&body.email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
+    deps.handoff.hand_off(MailJob::VerifyEmail { email }).await;
+    Ok(accepted())
+}
+
+#[cfg(test)]
+mod tests {
+    use lambda_http::http::Method;
+    use shared::testing::{self, json_request};
+
+    use super::*;
+
+    fn deps() -> (SendVerification, testing::Jobs) {
+        let (handoff, jobs) = testing::recording_handoff();
+        (SendVerification { handoff }, jobs)
+    }
+
+    #[tokio::test]
+    async fn any_valid_address_gets_202_and_one_job_for_the_mailer() {
+        let (deps, jobs) = deps();
+        let response =
+            handle(json_request(Method::POST, "/email/verify/send", r#"{"email":" Ada@Example.com "}"#), &deps)
+                .await
+                .unwrap();
+        assert_eq!(response.status(), 202);
+        assert_eq!(testing::body_json(&response), serde_json::json!({}));
+        assert_eq!(jobs.taken(), [MailJob::VerifyEmail { email: "ada@example.com".into() }]);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_body_or_address_is_invalid_request_and_hands_nothing_off() {
+        let (deps, jobs) = deps();
+        for body in [r#"{}"#, r#"{"email":"nope"}"#, "not json"] {
+            let response = handle(json_request(Method::POST, "/email/verify/send", body), &deps).await.unwrap();
+            assert_eq!(response.status(), 400, "{body}");
+        }
+        assert!(jobs.taken().is_empty());
+    }
+}
