@@ -17,6 +17,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PREFIX = "/2018-06-01/runtime"
+INVOKE_PREFIX = "/2015-03-31/functions/"
+SES_SEND = "/v2/email/outbound-emails"
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -69,6 +71,15 @@ class Stub:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                # The Lambda API's asynchronous Invoke, for functions that hand
+                # mail off to the mailer: accepted, as Lambda would.
+                if self.path.startswith(INVOKE_PREFIX):
+                    stub.handoffs.append(body)
+                    return self.reply(202, b"")
+                # SES v2 SendEmail, for the mailer.
+                if self.path.startswith(SES_SEND):
+                    stub.mails.append(body)
+                    return self.reply(200, b'{"MessageId":"bench"}')
                 parts = self.path[len(PREFIX):].strip("/").split("/")
                 if parts[:1] == ["invocation"] and len(parts) == 3 and parts[1] in stub.by_id:
                     invocation = stub.by_id[parts[1]]
@@ -95,6 +106,8 @@ class Stub:
                 self.wfile.write(body)
 
         self.init_error = None
+        self.handoffs = []
+        self.mails = []
         self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
@@ -120,6 +133,10 @@ def peak_rss_kib(pid):
 def lambda_env(stub, name, memory=128):
     return {
         "AWS_LAMBDA_RUNTIME_API": stub.address,
+        # Where the functions that mail invoke the mailer (see do_POST).
+        "AWS_ENDPOINT_URL_LAMBDA": f"http://{stub.address}",
+        "MAILER_FUNCTION": "mailer",
+        "AWS_ENDPOINT_URL_SESV2": f"http://{stub.address}",
         "AWS_LAMBDA_FUNCTION_NAME": name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -164,6 +181,8 @@ def run(command, env, events, name, timeout=60.0):
         "init_ms": (stub.first_next - started) * 1000,
         "first_event_ms": (first.answered - first.handed_out) * 1000,
         "event_ms": [(i.answered - i.handed_out) * 1000 for i in invocations],
+        "handoffs": len(stub.handoffs),
+        "mails": len(stub.mails),
         "peak_rss_kib": rss,
         "responses": [json.loads(i.response) if i.response else {"error": (i.error or b"").decode()} for i in invocations],
     }

@@ -23,7 +23,10 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(mut args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind((args.host, args.port)).await?;
+    // With --port 0 the issuer and the links of mail name the port actually bound.
+    args.port = listener.local_addr()?.port();
     let loaded = config::load(&args, shared::config::env_lookup)?;
     let algorithm = loaded.tokens.algorithm;
     if loaded.ephemeral_key {
@@ -33,7 +36,6 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
              (cargo run -p local-api --bin keygen makes a lasting one)"
         );
     }
-    let listener = TcpListener::bind((args.host, args.port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
     let header_timeout = Duration::from_secs(args.header_read_timeout.max(1));
     match &args.dynamodb_endpoint {

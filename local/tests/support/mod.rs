@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fault_proxy;
+pub mod maildev;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -20,6 +21,7 @@ pub struct Server {
     child: Child,
     pub url: String,
     client: Client<HttpConnector, Full<Bytes>>,
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
@@ -67,17 +69,25 @@ impl Server {
         let mut child = command.spawn().expect("local-api starts");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = logs.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 let parsed: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
                 if parsed["fields"]["message"] == "local-api listening" {
                     let _ = tx.send(parsed["fields"]["url"].as_str().unwrap_or_default().to_string());
                 }
+                kept.lock().unwrap().push(line);
             }
         });
         let url = rx.recv_timeout(Duration::from_secs(60)).expect("local-api logs the URL it listens on");
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { child, url, client }
+        Self { child, url, client, logs }
+    }
+
+    /// Every line local-api has logged so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
     }
 
     pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
