@@ -285,7 +285,7 @@ fn main() {
     let (key, _discarded) = SigningKey::generate(Algorithm::RS256).unwrap();
     let jwks = json!({"keys": [key.verification_jwk()]});
     let issuer = TokenIssuer::new(&settings, key);
-    let access = issuer.issue_access(shared::store::Subject::new(ADA_ID, ADA_EMAIL), "", ISSUED_AT).unwrap();
+    let access = issuer.issue_access(shared::store::Subject::new(ADA_ID, ADA_EMAIL), None, "", ISSUED_AT).unwrap();
     let refresh = samples::REFRESH_TOKEN;
     write(events, "jwks.json", &jwks);
 

@@ -19,7 +19,7 @@ async fn the_authorizer_context_and_the_bearer_token_give_me_the_same_user() {
     let token = services
         .sessions()
         .issuer()
-        .issue_access(shared::store::Subject::new(&user.id, &user.email), "", clock.now())
+        .issue_access(shared::store::Subject::new(&user.id, &user.email), None, "", clock.now())
         .unwrap()
         .token;
     let me = me::Me::new(store, &services);

@@ -32,7 +32,8 @@ fn every_algorithm_round_trips_through_the_configuration() {
         let public_only = KeySettings { signing_key: None, ..keys };
         let verifier = shared::runtime::verifier(&tokens, &public_only, None);
         let issuer = shared::TokenIssuer::new(&tokens, signing);
-        let token = issuer.issue_access(shared::store::Subject::new("u", "a@b.co"), "", 1_800_000_000).unwrap().token;
+        let token =
+            issuer.issue_access(shared::store::Subject::new("u", "a@b.co"), None, "", 1_800_000_000).unwrap().token;
         match algorithm {
             // An HS256 secret is never published, so the JWKS alone cannot verify.
             "HS256" => assert!(verifier.is_err(), "{algorithm}"),

@@ -33,6 +33,7 @@ fn tokens(c: &mut Criterion) {
         let token = issuer
             .issue_access(
                 shared::store::Subject::new("5b0a2f5e-2b1c-4d25-9a51-6f3c0e0b7d11", "ada@example.com"),
+                None,
                 "",
                 now,
             )
@@ -69,7 +70,7 @@ fn tokens(c: &mut Criterion) {
         group.bench_function("shared", |b| {
             b.iter(|| {
                 issuer
-                    .issue_access(shared::store::Subject::new(black_box("5b0a2f5e"), "ada@example.com"), "", now)
+                    .issue_access(shared::store::Subject::new(black_box("5b0a2f5e"), "ada@example.com"), None, "", now)
                     .unwrap()
             })
         });

@@ -104,7 +104,7 @@ mod tests {
         let (key, _) = SigningKey::generate(crate::Algorithm::RS256).unwrap();
         let der = key.encoding_key().as_bytes().to_vec();
         let issuer = crate::TokenIssuer::new(&crate::testing::token_settings(crate::Algorithm::RS256), key);
-        issuer.issue_access(crate::store::Subject::new("u", "a@b.co"), "", 1_800_000_000).unwrap();
+        issuer.issue_access(crate::store::Subject::new("u", "a@b.co"), None, "", 1_800_000_000).unwrap();
         assert!(PARSED.read().unwrap().iter().any(|(k, _)| *k == der), "the provider is installed and used");
     }
 

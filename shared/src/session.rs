@@ -135,7 +135,7 @@ impl Sessions {
         refresh_expires_at: i64,
         now: i64,
     ) -> Result<TokenPair, ApiError> {
-        let access = self.issuer.issue_access(subject, "", now)?;
+        let access = self.issuer.issue_access(subject, Some(&refresh.family_id), "", now)?;
         Ok(TokenPair {
             access_token: access.token,
             token_type: "Bearer",
@@ -166,6 +166,28 @@ mod tests {
         assert_eq!(started.record, token.record(NOW, 30 * 86_400).within(NOW + 90 * 86_400));
         assert_eq!(started.tokens.refresh_expires_in, 30 * 86_400);
         assert_eq!((started.tokens.token_type, started.tokens.expires_in), ("Bearer", 900));
+    }
+
+    #[tokio::test]
+    async fn every_access_token_of_a_session_names_it_as_sid() {
+        let (store, sessions) = (MemoryStore::new(), sessions());
+        let user = testing::seed_user(&store, &testing::cheap_passwords(), "a@b.co", testing::ADA_PASSWORD, NOW).await;
+        let first = sessions.open(&store, Subject::new(&user.id, &user.email), NOW).await.unwrap();
+        let family = RefreshToken::parse(&first.refresh_token).unwrap().family_id;
+        let next = sessions.rotate(&store, &RefreshToken::parse(&first.refresh_token).unwrap(), NOW + 1).await.unwrap();
+        let verifier = crate::TokenVerifier::new(
+            &testing::token_settings(crate::Algorithm::EdDSA),
+            crate::VerificationKeys::from_settings(
+                crate::Algorithm::EdDSA,
+                &crate::KeySettings::default(),
+                Some(sessions.issuer().signing_key()),
+            )
+            .unwrap(),
+        );
+        for tokens in [&first, &next] {
+            let claims = verifier.verify_access(&tokens.access_token, NOW + 1).unwrap();
+            assert_eq!(claims.sid.as_deref(), Some(family.as_str()));
+        }
     }
 
     #[tokio::test]

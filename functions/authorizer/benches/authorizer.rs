@@ -32,6 +32,7 @@ fn bench(c: &mut Criterion) {
         let token = issuer
             .issue_access(
                 shared::store::Subject::new("6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47", "ada@example.com"),
+                None,
                 "",
                 now,
             )

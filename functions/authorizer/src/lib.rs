@@ -67,11 +67,21 @@ pub struct AuthContext {
     pub jti: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exp: Option<u64>,
+    /// The session (token family); absent for tokens issued before sessions were named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 impl From<AccessClaims> for AuthContext {
     fn from(c: AccessClaims) -> Self {
-        Self { sub: Some(c.sub), email: Some(c.email), scope: Some(c.scope), jti: Some(c.jti), exp: Some(c.exp) }
+        Self {
+            sub: Some(c.sub),
+            email: Some(c.email),
+            scope: Some(c.scope),
+            jti: Some(c.jti),
+            exp: Some(c.exp),
+            sid: c.sid,
+        }
     }
 }
 

@@ -153,3 +153,17 @@ fn the_whole_api_resource_keeps_the_api_and_stage() {
     assert_eq!(whole_api(Some("nonsense")), "*");
     assert_eq!(whole_api(None), "*");
 }
+
+#[test]
+fn a_session_token_passes_its_sid_on_in_the_context() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    let token = kit.with_claims(|c| {
+        c.insert("sid".into(), "family-1".into());
+    });
+    for (shape, event) in events_with(&format!("Bearer {token}")) {
+        let (outcome, body) = decision(authorize(&event, &deps));
+        assert_eq!(outcome, "allow", "{shape}: {body}");
+        assert_eq!(body["context"]["sid"], "family-1", "{shape}");
+    }
+}

@@ -129,8 +129,10 @@ async fn rotation_publishes_the_new_and_the_previous_key_so_old_tokens_still_ver
         &settings,
         SigningKey::from_material(shared::Algorithm::RS256, old_material.expose()).unwrap(),
     );
-    let old_token =
-        old_issuer.issue_access(shared::store::Subject::new("user-1", "a@b.co"), "", 1_800_000_000).unwrap().token;
+    let old_token = old_issuer
+        .issue_access(shared::store::Subject::new("user-1", "a@b.co"), None, "", 1_800_000_000)
+        .unwrap()
+        .token;
 
     let rotated = run(&vault, &url, event("Update", &url.url, props("RS256", "2"), Some(props("RS256", "1")))).await;
     assert_eq!(rotated["Status"], "SUCCESS");

@@ -54,7 +54,7 @@ impl<S: Store> Fixture<S> {
     fn access_token(&self) -> String {
         self.sessions
             .issuer()
-            .issue_access(shared::store::Subject::new(&self.user.id, ADA_EMAIL), "", self.clock.now())
+            .issue_access(shared::store::Subject::new(&self.user.id, ADA_EMAIL), None, "", self.clock.now())
             .unwrap()
             .token
     }
@@ -130,8 +130,10 @@ async fn a_refresh_token_is_not_an_access_token() {
 async fn a_forged_or_garbled_token_is_401_invalid_token() {
     let f = memory().await;
     let (stranger, _) = testing::tokens(Algorithm::RS256, None);
-    let forged =
-        stranger.issue_access(shared::store::Subject::new(&f.user.id, ADA_EMAIL), "", f.clock.now()).unwrap().token;
+    let forged = stranger
+        .issue_access(shared::store::Subject::new(&f.user.id, ADA_EMAIL), None, "", f.clock.now())
+        .unwrap()
+        .token;
     for value in
         [format!("Bearer {forged}"), "Bearer not-a-jwt".into(), format!("Basic {}", f.access_token()), "Bearer".into()]
     {

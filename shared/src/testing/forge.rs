@@ -37,7 +37,10 @@ impl Kit {
 
     /// A valid access token issued at `NOW`.
     pub fn access(&self) -> String {
-        self.issuer.issue_access(crate::store::Subject::new("user-1", "ada@example.com"), "", NOW).expect("issue").token
+        self.issuer
+            .issue_access(crate::store::Subject::new("user-1", "ada@example.com"), None, "", NOW)
+            .expect("issue")
+            .token
     }
 
     /// An opaque refresh token, which must never pass as an access token.
@@ -47,8 +50,10 @@ impl Kit {
 
     /// The claims of a valid access token, as JSON to tamper with.
     pub fn claims(&self) -> Value {
-        let issued =
-            self.issuer.issue_access(crate::store::Subject::new("user-1", "ada@example.com"), "", NOW).expect("issue");
+        let issued = self
+            .issuer
+            .issue_access(crate::store::Subject::new("user-1", "ada@example.com"), None, "", NOW)
+            .expect("issue");
         serde_json::to_value(issued.claims).expect("claims")
     }
 

@@ -191,7 +191,13 @@ impl TokenIssuer {
         self.access_ttl
     }
 
-    pub fn issue_access(&self, subject: Subject<'_>, scope: &str, now: i64) -> Result<IssuedAccess, TokenError> {
+    pub fn issue_access(
+        &self,
+        subject: Subject<'_>,
+        session: Option<&str>,
+        scope: &str,
+        now: i64,
+    ) -> Result<IssuedAccess, TokenError> {
         let iat = u64::try_from(now).unwrap_or(0);
         let claims = AccessClaims {
             iss: self.issuer.clone(),
@@ -204,7 +210,7 @@ impl TokenIssuer {
             email: subject.email.to_string(),
             email_verified: Some(subject.email_verified),
             scope: scope.to_string(),
-            sid: None,
+            sid: session.map(str::to_string),
             amr: None,
         };
         let token =

@@ -21,7 +21,8 @@ fn kid_of(token: &str) -> String {
 #[test]
 fn rs256_access_tokens_verify() {
     let k = Kit::new(Algorithm::RS256);
-    let issued = k.issuer.issue_access(crate::store::Subject::new("user-1", "ada@example.com"), "read", NOW).unwrap();
+    let issued =
+        k.issuer.issue_access(crate::store::Subject::new("user-1", "ada@example.com"), None, "read", NOW).unwrap();
     assert_eq!(k.verifier.verify_access(&issued.token, NOW).unwrap(), issued.claims);
 }
 
@@ -40,7 +41,7 @@ fn hs256_access_tokens_verify() {
 #[test]
 fn access_tokens_carry_the_spec_header_and_claims() {
     let k = Kit::new(Algorithm::RS256);
-    let issued = k.issuer.issue_access(crate::store::Subject::new("user-1", "ada@example.com"), "", NOW).unwrap();
+    let issued = k.issuer.issue_access(crate::store::Subject::new("user-1", "ada@example.com"), None, "", NOW).unwrap();
     let (h, _) = issued.token.split_once('.').unwrap();
     let h: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap();
     assert_eq!(h, serde_json::json!({"alg": "RS256", "typ": "at+jwt", "kid": k.kid()}));
@@ -68,7 +69,8 @@ fn after_rotation_old_tokens_verify_and_new_ones_use_the_new_key() {
     let new_issuer = TokenIssuer::new(&s, new_key);
 
     assert!(verifier.verify_access(&old.access(), NOW).is_ok());
-    let new_token = new_issuer.issue_access(crate::store::Subject::new("user-1", "a@b.co"), "", NOW).unwrap().token;
+    let new_token =
+        new_issuer.issue_access(crate::store::Subject::new("user-1", "a@b.co"), None, "", NOW).unwrap().token;
     assert!(verifier.verify_access(&new_token, NOW).is_ok());
     assert_ne!(new_kid, old.kid());
     assert_eq!(kid_of(&new_token), new_kid);
@@ -303,5 +305,5 @@ fn tokens_from_before_email_verified_and_tokens_with_later_claims_verify() {
 fn issued_tokens_say_whether_the_address_is_verified() {
     let k = Kit::new(Algorithm::RS256);
     let subject = crate::store::Subject { email_verified: true, ..crate::store::Subject::new("u", "a@b.co") };
-    assert_eq!(k.issuer.issue_access(subject, "", NOW).unwrap().claims.email_verified, Some(true));
+    assert_eq!(k.issuer.issue_access(subject, None, "", NOW).unwrap().claims.email_verified, Some(true));
 }
