@@ -267,6 +267,31 @@ fn account_lifecycle(events: &Path, bearer: &str, authorizer: &Value) {
     write(events, "delete-account/no-token.401.json", &json_delete("/me", json!({"password": ADA_PASSWORD})));
 }
 
+/// `DELETE /sessions/{id}` as the gateway hands it over: the route key names
+/// the template, the raw path and `pathParameters` the id.
+fn end_session(id: &str, headers: Value) -> Value {
+    let mut event = http_event("DELETE", &format!("/sessions/{id}"), headers, None);
+    event["routeKey"] = json!("DELETE /sessions/{id}");
+    event["requestContext"]["routeKey"] = json!("DELETE /sessions/{id}");
+    event["pathParameters"] = json!({ "id": id });
+    event
+}
+
+fn sessions(events: &Path, bearer: &str, authorizer: &Value) {
+    write(events, "list-sessions/authorizer-context.200.json", &authorized(get("/sessions", json!({})), authorizer));
+    write(events, "list-sessions/bearer-token.200.json", &get("/sessions", json!({"authorization": bearer})));
+    write(events, "list-sessions/no-token.401.json", &get("/sessions", json!({})));
+    let family = samples::refresh_token().family_id;
+    write(events, "end-session/ended.204.json", &authorized(end_session(&family, json!({})), authorizer));
+    write(events, "end-session/bearer-token.204.json", &end_session(&family, json!({"authorization": bearer})));
+    write(
+        events,
+        "end-session/unknown-session.404.json",
+        &authorized(end_session("0123456789abcdef0123456789abcdef", json!({})), authorizer),
+    );
+    write(events, "end-session/no-token.401.json", &end_session(&family, json!({})));
+}
+
 fn write(dir: &Path, name: &str, event: &Value) {
     let path = dir.join(name);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -369,8 +394,10 @@ fn main() {
     write(events, "me/invalid-token.401.json", &get("/me", json!({"authorization": "Bearer not-a-token"})));
 
     write(events, "jwks/get.200.json", &get("/.well-known/jwks.json", json!({})));
+    write(events, "discovery/get.200.json", &get("/.well-known/openid-configuration", json!({})));
 
     account_lifecycle(events, &bearer, &authorized["requestContext"]["authorizer"]);
+    sessions(events, &bearer, &authorized["requestContext"]["authorizer"]);
 
     // Authorizer events, named by the decision they must get.
     let other = "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJhZG1pbiJ9.";

@@ -8,9 +8,12 @@ use change_email::ChangeEmail;
 use change_password::ChangePassword;
 use confirm_email::ConfirmEmail;
 use delete_account::DeleteAccount;
+use discovery::Discovery;
+use end_session::EndSession;
 use forgot_password::ForgotPassword;
 use jwks::Jwks;
 use lambda_http::{Body, Request, Response};
+use list_sessions::ListSessions;
 use login::Login;
 use logout::Logout;
 use mailer::Mailer;
@@ -32,6 +35,7 @@ pub struct App<S> {
     pub logout: Logout<S>,
     pub me: Me<S>,
     pub jwks: Jwks,
+    pub discovery: Discovery,
     pub send_verification: SendVerification,
     pub verify_email: VerifyEmail<S>,
     pub forgot_password: ForgotPassword,
@@ -40,6 +44,8 @@ pub struct App<S> {
     pub change_email: ChangeEmail<S>,
     pub confirm_email: ConfirmEmail<S>,
     pub delete_account: DeleteAccount<S>,
+    pub list_sessions: ListSessions<S>,
+    pub end_session: EndSession<S>,
     pub authorizer: Authorizer,
     /// Where the mail went, when it was kept here rather than sent.
     pub outbox: Option<Outbox>,
@@ -73,6 +79,7 @@ impl<S: Store + Clone> App<S> {
             logout: Logout::new(store.clone(), services),
             me: Me::new(store.clone(), services),
             jwks: Jwks::new(services),
+            discovery: Discovery::new(services),
             send_verification: SendVerification::new(store.clone(), services),
             verify_email: VerifyEmail::new(store.clone(), services),
             forgot_password: ForgotPassword::new(store.clone(), services),
@@ -80,30 +87,38 @@ impl<S: Store + Clone> App<S> {
             change_password: ChangePassword::new(store.clone(), services),
             change_email: ChangeEmail::new(store.clone(), services),
             confirm_email: ConfirmEmail::new(store.clone(), services),
-            delete_account: DeleteAccount::new(store, services),
+            delete_account: DeleteAccount::new(store.clone(), services),
+            list_sessions: ListSessions::new(store.clone(), services),
+            end_session: EndSession::new(store, services),
             authorizer: Authorizer::new(services),
             outbox,
             openapi: crate::openapi::json(),
         }
     }
 
-    /// Calls the same handler the function's Lambda binary calls.
+    /// Calls the same handler the function's Lambda binary calls. Each
+    /// handler's state is boxed: one state machine holding the largest of
+    /// them all would be polled on the caller's stack, which debug builds
+    /// with many functions outgrow.
     pub async fn invoke(&self, function: Function, request: Request) -> Response<Body> {
         let result = match function {
-            Function::Signup => signup::handle(request, &self.signup).await,
-            Function::Login => login::handle(request, &self.login).await,
-            Function::Refresh => refresh::handle(request, &self.refresh).await,
-            Function::Logout => logout::handle(request, &self.logout).await,
-            Function::Me => me::handle(request, &self.me).await,
-            Function::Jwks => jwks::handle(request, &self.jwks).await,
-            Function::SendVerification => send_verification::handle(request, &self.send_verification).await,
-            Function::VerifyEmail => verify_email::handle(request, &self.verify_email).await,
-            Function::ForgotPassword => forgot_password::handle(request, &self.forgot_password).await,
-            Function::ResetPassword => reset_password::handle(request, &self.reset_password).await,
-            Function::ChangePassword => change_password::handle(request, &self.change_password).await,
-            Function::ChangeEmail => change_email::handle(request, &self.change_email).await,
-            Function::ConfirmEmail => confirm_email::handle(request, &self.confirm_email).await,
-            Function::DeleteAccount => delete_account::handle(request, &self.delete_account).await,
+            Function::Signup => Box::pin(signup::handle(request, &self.signup)).await,
+            Function::Login => Box::pin(login::handle(request, &self.login)).await,
+            Function::Refresh => Box::pin(refresh::handle(request, &self.refresh)).await,
+            Function::Logout => Box::pin(logout::handle(request, &self.logout)).await,
+            Function::Me => Box::pin(me::handle(request, &self.me)).await,
+            Function::Jwks => Box::pin(jwks::handle(request, &self.jwks)).await,
+            Function::Discovery => Box::pin(discovery::handle(request, &self.discovery)).await,
+            Function::SendVerification => Box::pin(send_verification::handle(request, &self.send_verification)).await,
+            Function::VerifyEmail => Box::pin(verify_email::handle(request, &self.verify_email)).await,
+            Function::ForgotPassword => Box::pin(forgot_password::handle(request, &self.forgot_password)).await,
+            Function::ResetPassword => Box::pin(reset_password::handle(request, &self.reset_password)).await,
+            Function::ChangePassword => Box::pin(change_password::handle(request, &self.change_password)).await,
+            Function::ChangeEmail => Box::pin(change_email::handle(request, &self.change_email)).await,
+            Function::ConfirmEmail => Box::pin(confirm_email::handle(request, &self.confirm_email)).await,
+            Function::DeleteAccount => Box::pin(delete_account::handle(request, &self.delete_account)).await,
+            Function::ListSessions => Box::pin(list_sessions::handle(request, &self.list_sessions)).await,
+            Function::EndSession => Box::pin(end_session::handle(request, &self.end_session)).await,
         };
         // The handlers map every error to a response; this arm is unreachable in practice.
         result.unwrap_or_else(|_| shared::ApiError::Internal.into_response())
@@ -119,6 +134,7 @@ pub fn needs(function: Function) -> &'static shared::Needs {
         Function::Logout => &logout::NEEDS,
         Function::Me => &me::NEEDS,
         Function::Jwks => &jwks::NEEDS,
+        Function::Discovery => &discovery::NEEDS,
         Function::SendVerification => &send_verification::NEEDS,
         Function::VerifyEmail => &verify_email::NEEDS,
         Function::ForgotPassword => &forgot_password::NEEDS,
@@ -127,5 +143,7 @@ pub fn needs(function: Function) -> &'static shared::Needs {
         Function::ChangeEmail => &change_email::NEEDS,
         Function::ConfirmEmail => &confirm_email::NEEDS,
         Function::DeleteAccount => &delete_account::NEEDS,
+        Function::ListSessions => &list_sessions::NEEDS,
+        Function::EndSession => &end_session::NEEDS,
     }
 }

@@ -66,7 +66,7 @@ pub async fn handle<S: Store + Clone>(
             return response;
         }
     }
-    let Some(route) = routes::find(parts.method.as_str(), parts.uri.path()) else {
+    let Some((route, parameters)) = routes::resolve(parts.method.as_str(), parts.uri.path()) else {
         return gateway_error(StatusCode::NOT_FOUND, "Not Found", &request_id);
     };
     let Ok(body) = Limited::new(body, MAX_PAYLOAD).collect().await.map(|b| b.to_bytes()) else {
@@ -112,6 +112,7 @@ pub async fn handle<S: Store + Clone>(
     event.raw_query_string = Some(parts.uri.query().unwrap_or_default().to_string());
     event.query_string_parameters = parts.uri.query().unwrap_or_default().parse().unwrap_or_default();
     event.headers = parts.headers;
+    event.path_parameters = parameters.into_iter().map(|(name, value)| (name.to_string(), value)).collect();
     event.request_context = context;
     if !body.is_empty() {
         // Like API Gateway: text as is, anything else base64-encoded.

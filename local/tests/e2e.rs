@@ -181,6 +181,36 @@ async fn unknown_routes_get_the_gateways_404(api: &Server) {
     assert_gateway(&api.get("/login", None).await, 404, "Not Found");
 }
 
+async fn sessions_are_listed_and_one_can_be_logged_out(api: &Server) {
+    let address = email();
+    let phone = signup(api, &address).await;
+    let laptop = login(api, &address).await;
+    let listed = api.get("/sessions", Some(&bearer(&laptop))).await;
+    assert_eq!(listed.status, 200);
+    let sessions = listed.json();
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    let (current, other): (Vec<&Value>, Vec<&Value>) = sessions.iter().partition(|s| s["current"] == true);
+    assert_eq!((current.len(), other.len()), (1, 1));
+    let other_id = other[0]["id"].as_str().unwrap();
+    let path = format!("/sessions/{other_id}");
+    let ended = api.send(Method::DELETE, &path, &[("authorization", &bearer(&laptop))], "").await;
+    assert_eq!(ended.status, 204);
+    assert_error(&refresh(api, &phone["refresh_token"]).await, 400, "invalid_grant");
+    assert_tokens(&refresh(api, &laptop["refresh_token"]).await, 200);
+    let stranger = signup(api, &email()).await;
+    let theirs = api
+        .send(
+            Method::DELETE,
+            &format!("/sessions/{}", current[0]["id"].as_str().unwrap()),
+            &[("authorization", &bearer(&stranger))],
+            "",
+        )
+        .await;
+    assert_error(&theirs, 404, "not_found");
+    assert_gateway(&api.get("/sessions", None).await, 401, "Unauthorized");
+}
+
 async fn contract(api: Server) {
     signup_creates_an_account_and_refuses_bad_input(&api).await;
     login_takes_json_and_oauth2_forms_and_answers_one_way_for_bad_credentials(&api).await;
@@ -190,6 +220,7 @@ async fn contract(api: Server) {
     me_is_behind_the_authorizer_with_the_gateways_401_and_403(&api).await;
     jwks_publishes_the_key_that_signed_the_tokens(&api).await;
     unknown_routes_get_the_gateways_404(&api).await;
+    sessions_are_listed_and_one_can_be_logged_out(&api).await;
 }
 
 #[tokio::test]

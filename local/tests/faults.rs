@@ -6,8 +6,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use lambda_http::Request;
 use lambda_http::http::Method;
+use lambda_http::{Request, RequestExt};
 use local_api::App;
 use serde_json::json;
 use shared::onetime::OneTimeToken;
@@ -116,8 +116,15 @@ fn bearer(req: Request, tokens: &TokenPair) -> Request {
 /// the table afterwards. A function without a case here does not compile.
 async fn every_endpoint_under(fault: Fault, operation: Option<&'static str>) {
     let Some(b) = bench().await else { return };
-    let transactions_only = fault == Fault::CancelTransactions || operation == Some("TransactWriteItems");
     for route in ROUTES {
+        // Boxed: one state machine for every route's case would outgrow the test thread's stack.
+        Box::pin(one_endpoint_under(&b, fault, operation, route)).await;
+    }
+}
+
+async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static str>, route: &Route) {
+    let transactions_only = fault == Fault::CancelTransactions || operation == Some("TransactWriteItems");
+    {
         match route.function {
             Function::Signup => {
                 // Nothing of the account exists afterwards.
@@ -209,9 +216,25 @@ async fn every_endpoint_under(fault: Fault, operation: Option<&'static str>) {
                 assert!(b.direct.profile(&user.id).await.unwrap().is_some(), "the profile is still there");
                 assert!(b.direct.credentials(&user.email).await.unwrap().is_some(), "the email claim is still there");
             }
-            Function::Logout | Function::Me | Function::ChangeEmail => {}
+            // Read only, no transaction.
+            Function::ListSessions if !transactions_only => {
+                let (_, tokens) = b.user().await;
+                let req = bearer(testing::request(Method::GET, route.path, None, ""), &tokens);
+                b.under_fault(fault, operation, route, req).await;
+            }
+            // A query and one update, no transaction.
+            Function::EndSession if !transactions_only => {
+                let (_, tokens) = b.user().await;
+                let sid = RefreshToken::parse(&tokens.refresh_token).unwrap().family_id;
+                let req = bearer(testing::request(Method::DELETE, route.path, None, ""), &tokens)
+                    .with_path_parameters(std::collections::HashMap::from([("id".to_string(), sid)]));
+                b.under_fault(fault, operation, route, req).await;
+                assert!(b.refresh_token_is_untouched(&tokens).await, "the session is still live");
+            }
+            Function::Logout | Function::Me | Function::ChangeEmail | Function::ListSessions | Function::EndSession => {
+            }
             // Serve from memory, or only hand a job to the mailer: no store, no fault to meet.
-            Function::Jwks | Function::SendVerification | Function::ForgotPassword => {}
+            Function::Jwks | Function::Discovery | Function::SendVerification | Function::ForgotPassword => {}
         }
     }
 }

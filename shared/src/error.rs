@@ -37,6 +37,8 @@ pub enum ApiError {
     MissingToken,
     #[error("{0}")]
     InvalidToken(&'static str),
+    #[error("{0}")]
+    NotFound(&'static str),
     #[error("the server could not complete the request")]
     Internal,
 }
@@ -62,6 +64,7 @@ impl ApiError {
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,6 +82,7 @@ impl ApiError {
             Self::Unavailable => "temporarily_unavailable",
             Self::MissingToken => "unauthorized",
             Self::InvalidToken(_) => "invalid_token",
+            Self::NotFound(_) => "not_found",
             Self::Internal => "server_error",
         }
     }

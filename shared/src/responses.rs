@@ -27,16 +27,43 @@ pub struct UserBody {
 
 impl From<&Profile> for UserBody {
     fn from(profile: &Profile) -> Self {
-        let created_at = time::OffsetDateTime::from_unix_timestamp(profile.created_at)
-            .ok()
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-            .unwrap_or_default();
+        let created_at = rfc3339(profile.created_at);
         Self {
             id: profile.id.clone(),
             email: profile.email.clone(),
             email_verified: profile.email_verified,
             name: profile.name.clone(),
             created_at,
+        }
+    }
+}
+
+/// Unix seconds as RFC 3339 UTC, as every time in a body is written.
+pub fn rfc3339(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// One entry of `GET /sessions`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SessionBody {
+    /// The session's `sid`.
+    pub id: String,
+    pub created_at: String,
+    pub last_used_at: String,
+    /// Whether the caller's own token belongs to it.
+    pub current: bool,
+}
+
+impl SessionBody {
+    pub fn new(session: &crate::store::SessionInfo, current_sid: Option<&str>) -> Self {
+        Self {
+            id: session.id.clone(),
+            created_at: rfc3339(session.created_at),
+            last_used_at: rfc3339(session.last_used_at),
+            current: current_sid == Some(session.id.as_str()),
         }
     }
 }

@@ -21,10 +21,13 @@ pub enum Function {
     ChangeEmail,
     ConfirmEmail,
     DeleteAccount,
+    ListSessions,
+    EndSession,
+    Discovery,
 }
 
 impl Function {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 17] = [
         Self::Signup,
         Self::Login,
         Self::Refresh,
@@ -39,6 +42,9 @@ impl Function {
         Self::ChangeEmail,
         Self::ConfirmEmail,
         Self::DeleteAccount,
+        Self::ListSessions,
+        Self::EndSession,
+        Self::Discovery,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +63,9 @@ impl Function {
             Self::ChangeEmail => "change-email",
             Self::ConfirmEmail => "confirm-email",
             Self::DeleteAccount => "delete-account",
+            Self::ListSessions => "list-sessions",
+            Self::EndSession => "end-session",
+            Self::Discovery => "discovery",
         }
     }
 
@@ -94,6 +103,7 @@ pub const ROUTES: &[Route] = &[
     open("POST", "/logout", Function::Logout),
     guarded("GET", "/me", Function::Me),
     open("GET", "/.well-known/jwks.json", Function::Jwks),
+    open("GET", "/.well-known/openid-configuration", Function::Discovery),
     open("POST", "/email/verify/send", Function::SendVerification),
     open("POST", "/email/verify", Function::VerifyEmail),
     open("POST", "/password/forgot", Function::ForgotPassword),
@@ -102,10 +112,32 @@ pub const ROUTES: &[Route] = &[
     guarded("POST", "/email/change", Function::ChangeEmail),
     open("POST", "/email/change/confirm", Function::ConfirmEmail),
     guarded("DELETE", "/me", Function::DeleteAccount),
+    guarded("GET", "/sessions", Function::ListSessions),
+    guarded("DELETE", "/sessions/{id}", Function::EndSession),
 ];
 
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
     ROUTES.iter().find(|r| r.method == method && r.path == path)
+}
+
+/// The route a request's path takes, as API Gateway matches it: literal
+/// segments exactly, a `{name}` segment any one non-empty segment, which
+/// comes back as the path parameter `name`.
+pub fn resolve(method: &str, path: &str) -> Option<(&'static Route, Vec<(&'static str, String)>)> {
+    ROUTES.iter().filter(|r| r.method == method).find_map(|route| {
+        let (mut wanted, mut given) = (route.path.split('/'), path.split('/'));
+        let mut parameters = Vec::new();
+        loop {
+            match (wanted.next(), given.next()) {
+                (None, None) => return Some((route, parameters)),
+                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {
+                    parameters.push((&w[1..w.len() - 1], g.to_string()));
+                }
+                (Some(w), Some(g)) if w == g => {}
+                _ => return None,
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -125,6 +157,16 @@ mod tests {
         for (i, a) in ROUTES.iter().enumerate() {
             assert!(!ROUTES[i + 1..].iter().any(|b| (a.method, a.path) == (b.method, b.path)), "{a:?}");
         }
+    }
+
+    #[test]
+    fn a_parameter_segment_matches_one_segment_and_comes_back_by_name() {
+        let (route, parameters) = resolve("DELETE", "/sessions/abc123").unwrap();
+        assert_eq!((route.function, parameters), (Function::EndSession, vec![("id", "abc123".to_string())]));
+        assert!(resolve("DELETE", "/sessions/").is_none());
+        assert!(resolve("DELETE", "/sessions/a/b").is_none());
+        assert_eq!(resolve("GET", "/sessions").map(|(r, p)| (r.function, p.len())), Some((Function::ListSessions, 0)));
+        assert_eq!(resolve("DELETE", "/me").map(|(r, _)| r.function), Some(Function::DeleteAccount));
     }
 
     #[test]

@@ -437,6 +437,26 @@ async fn deleting_a_user_leaves_no_item_of_it_and_frees_the_email<S: Store + Ins
     create_user(&store, &user("ada@example.com")).await.expect("the email can sign up again");
 }
 
+async fn a_users_live_sessions_are_listed_newest_use_first_and_one_can_be_revoked<S: Store>(store: S) {
+    let (ada, bob) = (user("ada@example.com"), user("bob@example.com"));
+    let first = create_user(&store, &ada).await.unwrap();
+    create_user(&store, &bob).await.unwrap();
+    let second = session(&store, &ada.id).await;
+    let Rotation::Rotated(_) = rotate(&store, &first, now() + 5).await else { panic!("rotate") };
+    let listed = store.sessions(&ada.id, now() + 6).await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, [first.family_id.as_str(), second.family_id.as_str()], "the one used last comes first");
+    assert_eq!((listed[0].created_at, listed[0].last_used_at), (now(), now() + 5));
+    assert_eq!((listed[1].created_at, listed[1].last_used_at), (now(), now()));
+    assert!(listed[0].expires_at > now() + 5);
+
+    store.revoke_family(&ada.id, &second.family_id, now() + 7).await.unwrap();
+    let left: Vec<String> = store.sessions(&ada.id, now() + 8).await.unwrap().into_iter().map(|s| s.id).collect();
+    assert_eq!(left, std::slice::from_ref(&first.family_id));
+    assert_eq!(store.sessions(&bob.id, now()).await.unwrap().len(), 1, "another user's sessions untouched");
+    assert!(store.sessions(&ada.id, now() + 60 * DAY).await.unwrap().is_empty(), "expired sessions are not live");
+}
+
 macro_rules! contract {
     ($make:expr) => {
         contract!(@tests $make;
@@ -459,6 +479,7 @@ macro_rules! contract {
             an_email_change_moves_the_claim_and_frees_the_old_address,
             two_users_racing_for_one_address_one_wins_and_the_other_is_unchanged,
             deleting_a_user_leaves_no_item_of_it_and_frees_the_email,
+            a_users_live_sessions_are_listed_newest_use_first_and_one_can_be_revoked,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -10,21 +10,28 @@ use super::ops::Op;
 use super::table::{address_pk, counter_key};
 use super::{
     Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, Purpose,
-    RefreshRecord, RefreshState, RefreshStatus, Rotation, Store, StoreError, TokenRef, User, decide,
+    RefreshRecord, RefreshState, RefreshStatus, Rotation, SessionInfo, Store, StoreError, TokenRef, User, decide,
 };
 
 #[derive(Default)]
 struct Data {
     users: HashMap<String, User>,
     emails: HashMap<String, String>,
-    /// (user id, family id) → revoked
-    families: HashMap<(String, String), bool>,
+    /// (user id, family id) → the family
+    families: HashMap<(String, String), Family>,
     /// (user id, token id) → token
     tokens: HashMap<(String, String), StoredToken>,
     /// counter key → (count, last counted at)
     counters: HashMap<(String, String), (u32, i64)>,
     /// (user id, purpose) → the live one-time token
     onetime: HashMap<(String, Purpose), OneTimeRecord>,
+}
+
+struct Family {
+    revoked: bool,
+    created_at: i64,
+    last_used_at: i64,
+    expires_at: i64,
 }
 
 struct StoredToken {
@@ -35,12 +42,18 @@ struct StoredToken {
 impl Data {
     fn state(&self, user_id: &str, token_id: &str) -> Option<RefreshState> {
         let token = self.tokens.get(&key(user_id, token_id))?;
-        let family_revoked = *self.families.get(&key(user_id, &token.record.family_id)).unwrap_or(&true);
+        let family_revoked = self.families.get(&key(user_id, &token.record.family_id)).is_none_or(|f| f.revoked);
         Some(RefreshState { token: token.record.clone(), status: token.status.clone(), family_revoked })
     }
 
     fn insert_session(&mut self, first: &RefreshRecord) {
-        self.families.insert(key(&first.user_id, &first.family_id), false);
+        let family = Family {
+            revoked: false,
+            created_at: first.issued_at,
+            last_used_at: first.issued_at,
+            expires_at: first.expires_at,
+        };
+        self.families.insert(key(&first.user_id, &first.family_id), family);
         self.insert_token(first);
     }
 
@@ -176,11 +189,17 @@ impl Store for MemoryStore {
                     token.status = RefreshStatus::Rotated { successor: successor.clone(), rotated_at: now };
                 }
                 data.insert_token(&successor);
+                if let Some(family) = data.families.get_mut(&key(presented.user_id, presented.family_id)) {
+                    family.last_used_at = now;
+                    family.expires_at = successor.expires_at;
+                }
                 Rotation::Rotated(successor)
             }
             Decision::Replay(existing) => Rotation::Replayed(existing),
             Decision::RevokeFamily => {
-                data.families.insert(key(presented.user_id, presented.family_id), true);
+                if let Some(family) = data.families.get_mut(&key(presented.user_id, presented.family_id)) {
+                    family.revoked = true;
+                }
                 Rotation::Reused
             }
             Decision::Refuse(why) => Rotation::Refused(why),
@@ -188,8 +207,8 @@ impl Store for MemoryStore {
     }
 
     async fn revoke_family(&self, user_id: &str, family_id: &str, _now: i64) -> Result<(), StoreError> {
-        if let Some(revoked) = self.lock(Op::RevokeFamily)?.families.get_mut(&key(user_id, family_id)) {
-            *revoked = true;
+        if let Some(family) = self.lock(Op::RevokeFamily)?.families.get_mut(&key(user_id, family_id)) {
+            family.revoked = true;
         }
         Ok(())
     }
@@ -197,13 +216,30 @@ impl Store for MemoryStore {
     async fn revoke_all(&self, user_id: &str, _now: i64) -> Result<u32, StoreError> {
         let mut data = self.lock(Op::RevokeAll)?;
         let mut count = 0;
-        for ((owner, _), revoked) in data.families.iter_mut() {
-            if owner == user_id && !*revoked {
-                *revoked = true;
+        for ((owner, _), family) in data.families.iter_mut() {
+            if owner == user_id && !family.revoked {
+                family.revoked = true;
                 count += 1;
             }
         }
         Ok(count)
+    }
+
+    async fn sessions(&self, user_id: &str, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
+        let data = self.lock(Op::ListSessions)?;
+        let mut live: Vec<SessionInfo> = data
+            .families
+            .iter()
+            .filter(|((owner, _), f)| owner == user_id && !f.revoked && now < f.expires_at)
+            .map(|((_, id), f)| SessionInfo {
+                id: id.clone(),
+                created_at: f.created_at,
+                last_used_at: f.last_used_at,
+                expires_at: f.expires_at,
+            })
+            .collect();
+        live.sort_by(|a, b| b.last_used_at.cmp(&a.last_used_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(live)
     }
 
     async fn reserve(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Attempt, StoreError> {

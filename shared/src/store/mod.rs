@@ -174,6 +174,18 @@ pub enum Rotation {
     Refused(Refusal),
 }
 
+/// One live session (token family) of a user, as `GET /sessions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The family id: the access tokens' `sid`.
+    pub id: String,
+    pub created_at: i64,
+    /// The last refresh, or the login when it was never refreshed.
+    pub last_used_at: i64,
+    /// When its newest refresh token expires.
+    pub expires_at: i64,
+}
+
 /// What a throttle counts, and for whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Counter<'a> {
@@ -273,6 +285,8 @@ pub trait Store: Send + Sync + 'static {
         family_id: &str,
         now: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The user's sessions that are neither revoked nor expired at `now`, newest first.
+    fn sessions(&self, user_id: &str, now: i64) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
     /// Revokes every family of the user; returns how many were live.
     fn revoke_all(&self, user_id: &str, now: i64) -> impl Future<Output = Result<u32, StoreError>> + Send;
 

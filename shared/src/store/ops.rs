@@ -42,6 +42,7 @@ pub enum Op {
     RotateRefresh,
     RevokeFamily,
     RevokeAll,
+    ListSessions,
     Reserve,
     Release,
     ClearCounter,
@@ -69,6 +70,7 @@ impl Op {
             // in one transaction, or revokes the family on reuse.
             Self::RotateRefresh => &[GetItem, UpdateItem, PutItem],
             Self::RevokeAll => &[Query, UpdateItem],
+            Self::ListSessions => &[Query],
             Self::ClearCounter => &[DeleteItem],
             Self::IssueToken => &[PutItem],
             Self::ReadToken => &[GetItem],

@@ -98,6 +98,15 @@ impl TokenVerifier {
         &self.keys
     }
 
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The one algorithm it accepts, as JWS names it (`RS256`, `EdDSA`, `HS256`).
+    pub fn algorithm_name(&self) -> &'static str {
+        self.alg_name
+    }
+
     pub fn verify_access(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);

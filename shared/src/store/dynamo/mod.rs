@@ -28,7 +28,7 @@ use super::table::{
 };
 use super::{
     Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, RefreshRecord,
-    RefreshState, RefreshStatus, Rotation, Store, StoreError, TokenRef, User, decide,
+    RefreshState, RefreshStatus, Rotation, SessionInfo, Store, StoreError, TokenRef, User, decide,
 };
 use crate::config::StoreSettings;
 
@@ -220,10 +220,11 @@ impl DynamoStore {
         let extend_family = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(presented.user_id), family_sk(presented.family_id))))
-            .update_expression("SET expires_at = :exp, #ttl = :exp")
+            .update_expression("SET expires_at = :exp, #ttl = :exp, last_used_at = :now")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
             .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
             .expression_attribute_values(":exp", n(successor.expires_at))
+            .expression_attribute_values(":now", n(now))
             .build()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let items = vec![
@@ -500,6 +501,43 @@ impl Store for DynamoStore {
             .expression_attribute_values(":now", n(now));
         // An unknown family has nothing to revoke.
         self.update_if(Op::RevokeFamily, update).await.map(drop)
+    }
+
+    async fn sessions(&self, user_id: &str, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
+        calls(Op::ListSessions, Action::Query);
+        let mut live = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .filter_expression("attribute_not_exists(revoked_at) AND expires_at > :now")
+                .expression_attribute_values(":pk", s(user_pk(user_id)))
+                .expression_attribute_values(":prefix", s(FAMILY_SK_PREFIX))
+                .expression_attribute_values(":now", n(now))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| unavailable(Op::ListSessions, &e))?;
+            for item in page.items() {
+                let created_at = get_n(item, "created_at")?;
+                live.push(SessionInfo {
+                    id: get_s(item, SORT_KEY)?.trim_start_matches(FAMILY_SK_PREFIX).to_string(),
+                    created_at,
+                    // Families from before last_used_at was kept: their login.
+                    last_used_at: items::opt_n(item, "last_used_at").unwrap_or(created_at),
+                    expires_at: get_n(item, "expires_at")?,
+                });
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                live.sort_by(|a, b| b.last_used_at.cmp(&a.last_used_at).then_with(|| a.id.cmp(&b.id)));
+                return Ok(live);
+            }
+        }
     }
 
     async fn revoke_all(&self, user_id: &str, now: i64) -> Result<u32, StoreError> {

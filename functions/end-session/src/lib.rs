@@ -1,0 +1,55 @@
+//! `DELETE /sessions/{id}` (behind the authorizer): revokes one of the
+//! caller's sessions ("log out this device"). Sessions live in their user's
+//! partition, so an id that is not one of the caller's live sessions, another
+//! user's included, is `404 not_found` and nothing is written.
+
+use std::sync::Arc;
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use shared::response::no_content;
+use shared::services::Mail;
+use shared::store::{Op, Store};
+use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
+
+pub const NEEDS: Needs = Needs {
+    keys: Keys::Verify,
+    store: &[Op::ListSessions, Op::RevokeFamily],
+    connections: 1,
+    mail: Mail::None,
+    other_actions: &[],
+};
+
+pub const NO_SUCH_SESSION: &str = "no live session of this account has this id";
+
+pub struct EndSession<S> {
+    pub store: S,
+    pub verifier: Arc<TokenVerifier>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Store> EndSession<S> {
+    pub fn new(store: S, services: &Services) -> Self {
+        Self { store, verifier: services.verifier(), clock: services.clock.clone() }
+    }
+}
+
+pub async fn handle<S: Store>(req: Request, deps: &EndSession<S>) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(end(&req, deps).await.unwrap_or_else(ApiError::into_response))
+}
+
+async fn end<S: Store>(req: &Request, deps: &EndSession<S>) -> Result<Response<Body>, ApiError> {
+    let now = deps.clock.now();
+    let caller = caller::identify(req, &deps.verifier, now)?;
+    let parameters = req.path_parameters();
+    let id = parameters.first("id").ok_or(ApiError::NotFound(NO_SUCH_SESSION))?;
+    let live = deps.store.sessions(&caller.user_id, now).await?;
+    if !live.iter().any(|s| s.id == id) {
+        return Err(ApiError::NotFound(NO_SUCH_SESSION));
+    }
+    deps.store.revoke_family(&caller.user_id, id, now).await?;
+    tracing::info!(user_id = %caller.user_id, session = %id, "session ended");
+    Ok(no_content())
+}
+
+#[cfg(test)]
+mod tests;
