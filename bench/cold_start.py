@@ -37,6 +37,9 @@ FIRST = {
     "change-email": "requested.202.json",
     "confirm-email": "confirmed.200.json",
     "delete-account": "deleted.204.json",
+    "list-sessions": "bearer-token.200.json",
+    "end-session": "bearer-token.204.json",
+    "discovery": "get.200.json",
     "mailer": None,
 }
 # The mailer's events are the jobs the other functions hand it, sent through
