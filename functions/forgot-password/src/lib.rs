@@ -4,12 +4,9 @@
 //! address up off this path, so a known and an unknown address cost the same.
 
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
-use shared::mail::{Handoff, MailJob};
-use shared::request::json_body;
-use shared::response::accepted;
+use shared::mail::{Handoff, MailJob, hand_off_for_address};
 use shared::services::Mail;
-use shared::{ApiError, Keys, Needs, Services, normalize_email};
+use shared::{ApiError, Keys, Needs, Services};
 
 pub const NEEDS: Needs =
     Needs { keys: Keys::None, store: &[], connections: 0, mail: Mail::HandsOff, other_actions: &[] };
@@ -25,20 +22,9 @@ impl ForgotPassword {
     }
 }
 
-#[derive(Deserialize)]
-struct EmailRequest {
-    email: String,
-}
-
 pub async fn handle(req: Request, deps: &ForgotPassword) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(forgot(&req, deps).await.unwrap_or_else(ApiError::into_response))
-}
-
-async fn forgot(req: &Request, deps: &ForgotPassword) -> Result<Response<Body>, ApiError> {
-    let body: EmailRequest = json_body(req)?;
-    let email = normalize_email(&body.email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
-    deps.handoff.hand_off(MailJob::ResetPassword { email }).await;
-    Ok(accepted())
+    let response = hand_off_for_address(&req, &deps.handoff, |email| MailJob::ResetPassword { email }).await;
+    Ok(response.unwrap_or_else(ApiError::into_response))
 }
 
 #[cfg(test)]

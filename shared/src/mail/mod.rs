@@ -7,11 +7,13 @@
 //! once, so the provider's latency and failures never reach a response, and
 //! a known and an unknown address cost the request the same.
 
+mod by_address;
 mod handoff;
 pub mod letters;
 mod settings;
 pub mod transport;
 
+pub use by_address::hand_off_for_address;
 pub use handoff::Handoff;
 pub use letters::{Letter, Letters, Message};
 pub use settings::{AccountSettings, MailSettings, Verification};

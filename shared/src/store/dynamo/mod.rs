@@ -263,34 +263,42 @@ impl DynamoStore {
         }
     }
 
-    async fn live_families(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
-        calls(Op::RevokeAll, Action::Query);
+    /// The user's families that are not revoked (and, with `now`, not
+    /// expired by then), read strongly consistent, every page.
+    async fn unrevoked_families(&self, op: Op, user_id: &str, now: Option<i64>) -> Result<Vec<Item>, StoreError> {
+        calls(op, Action::Query);
+        let filter = match now {
+            Some(_) => "attribute_not_exists(revoked_at) AND expires_at > :now",
+            None => "attribute_not_exists(revoked_at)",
+        };
         let mut families = Vec::new();
         let mut start = None;
         loop {
-            let page = self
+            let mut query = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .consistent_read(true)
                 .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .filter_expression("attribute_not_exists(revoked_at)")
-                .projection_expression(SORT_KEY)
+                .filter_expression(filter)
                 .expression_attribute_values(":pk", s(user_pk(user_id)))
                 .expression_attribute_values(":prefix", s(FAMILY_SK_PREFIX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| unavailable(Op::RevokeAll, &e))?;
-            for item in page.items() {
-                let sk = get_s(item, SORT_KEY)?;
-                families.push(sk.trim_start_matches(FAMILY_SK_PREFIX).to_string());
+                .set_exclusive_start_key(start);
+            if let Some(now) = now {
+                query = query.expression_attribute_values(":now", n(now));
             }
+            let page = query.send().await.map_err(|e| unavailable(op, &e))?;
+            families.extend(page.items().iter().cloned());
             start = page.last_evaluated_key;
             if start.is_none() {
                 return Ok(families);
             }
         }
+    }
+
+    async fn live_families(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        let items = self.unrevoked_families(Op::RevokeAll, user_id, None).await?;
+        items.iter().map(family_id).collect()
     }
 
     /// An update of `counter` that counts at `now`: `:now` is the count's
@@ -351,6 +359,11 @@ impl DynamoStore {
             .return_values(ReturnValue::AllNew);
         self.update_if(Op::Reserve, update).await
     }
+}
+
+/// The id of a family item, from its sort key.
+fn family_id(item: &Item) -> Result<String, StoreError> {
+    Ok(get_s(item, SORT_KEY)?.trim_start_matches(FAMILY_SK_PREFIX).to_string())
 }
 
 fn counter_item_key(counter: Counter<'_>) -> Item {
@@ -504,40 +517,22 @@ impl Store for DynamoStore {
     }
 
     async fn sessions(&self, user_id: &str, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
-        calls(Op::ListSessions, Action::Query);
-        let mut live = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .filter_expression("attribute_not_exists(revoked_at) AND expires_at > :now")
-                .expression_attribute_values(":pk", s(user_pk(user_id)))
-                .expression_attribute_values(":prefix", s(FAMILY_SK_PREFIX))
-                .expression_attribute_values(":now", n(now))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| unavailable(Op::ListSessions, &e))?;
-            for item in page.items() {
+        let items = self.unrevoked_families(Op::ListSessions, user_id, Some(now)).await?;
+        let mut live = items
+            .iter()
+            .map(|item| {
                 let created_at = get_n(item, "created_at")?;
-                live.push(SessionInfo {
-                    id: get_s(item, SORT_KEY)?.trim_start_matches(FAMILY_SK_PREFIX).to_string(),
+                Ok(SessionInfo {
+                    id: family_id(item)?,
                     created_at,
                     // Families from before last_used_at was kept: their login.
                     last_used_at: items::opt_n(item, "last_used_at").unwrap_or(created_at),
                     expires_at: get_n(item, "expires_at")?,
-                });
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                live.sort_by(|a, b| b.last_used_at.cmp(&a.last_used_at).then_with(|| a.id.cmp(&b.id)));
-                return Ok(live);
-            }
-        }
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        live.sort_by(|a, b| b.last_used_at.cmp(&a.last_used_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(live)
     }
 
     async fn revoke_all(&self, user_id: &str, now: i64) -> Result<u32, StoreError> {
