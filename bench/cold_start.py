@@ -23,6 +23,7 @@ ENDPOINT = os.environ["DYNAMODB_ENDPOINT"]
 # The first event of each cold start: a success on the function's main path.
 FIRST = {
     "authorizer": "http-v2.allow.json",
+    "session-authorizer": "http-v2.allow.json",
     "jwks": "get.200.json",
     "me": "bearer-token.200.json",
     "logout": "local.204.json",

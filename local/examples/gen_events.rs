@@ -416,5 +416,20 @@ fn main() {
     write(events, "authorizer/rest-request.allow.json", &rest_request_authorizer(Some(&bearer)));
     write(events, "authorizer/rest-request-alg-none.deny.json", &rest_request_authorizer(Some(other)));
     write(events, "authorizer/rest-request-no-header.unauthorized.json", &rest_request_authorizer(None));
+
+    // The authorizer with the session check: the sample session is live in
+    // the sample store, and a token naming any other session is denied.
+    let ada = shared::store::Subject::new(ADA_ID, ADA_EMAIL);
+    let live = issuer.issue_access(ada, Some(&samples::refresh_token().family_id), "", ISSUED_AT).unwrap();
+    let ended = issuer.issue_access(ada, Some("5d1e0c0a4b7e4f8e9a3c2b1d0e9f8a7b"), "", ISSUED_AT).unwrap();
+    let (live, ended) = (format!("Bearer {}", live.token), format!("Bearer {}", ended.token));
+    write(events, "session-authorizer/http-v2.allow.json", &http_v2_authorizer(Some(&live)));
+    write(events, "session-authorizer/http-v2-ended-session.deny.json", &http_v2_authorizer(Some(&ended)));
+    write(events, "session-authorizer/http-v2-token-without-sid.allow.json", &http_v2_authorizer(Some(&bearer)));
+    write(events, "session-authorizer/http-v2-no-token.deny.json", &http_v2_authorizer(None));
+    write(events, "session-authorizer/rest-token.allow.json", &rest_token_authorizer(&live));
+    write(events, "session-authorizer/rest-token-ended-session.deny.json", &rest_token_authorizer(&ended));
+    write(events, "session-authorizer/rest-request.allow.json", &rest_request_authorizer(Some(&live)));
+    write(events, "session-authorizer/rest-request-no-header.unauthorized.json", &rest_request_authorizer(None));
     println!("wrote events/ (sample key {})", issuer.signing_key().kid());
 }

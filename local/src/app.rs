@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use authorizer::Authorizer;
 use change_email::ChangeEmail;
 use change_password::ChangePassword;
 use confirm_email::ConfirmEmail;
@@ -21,6 +20,7 @@ use me::Me;
 use refresh::Refresh;
 use reset_password::ResetPassword;
 use send_verification::SendVerification;
+use session_authorizer::SessionAuthorizer;
 use shared::Services;
 use shared::mail::{Handoff, Outbox, Transport};
 use shared::routes::Function;
@@ -46,7 +46,8 @@ pub struct App<S> {
     pub delete_account: DeleteAccount<S>,
     pub list_sessions: ListSessions<S>,
     pub end_session: EndSession<S>,
-    pub authorizer: Authorizer,
+    /// The token checks, and the session check when `SESSION_CHECK` is on.
+    pub authorizer: SessionAuthorizer<S>,
     /// Where the mail went, when it was kept here rather than sent.
     pub outbox: Option<Outbox>,
     /// `openapi.yaml` as JSON, for `/openapi.json`.
@@ -89,8 +90,8 @@ impl<S: Store + Clone> App<S> {
             confirm_email: ConfirmEmail::new(store.clone(), services),
             delete_account: DeleteAccount::new(store.clone(), services),
             list_sessions: ListSessions::new(store.clone(), services),
-            end_session: EndSession::new(store, services),
-            authorizer: Authorizer::new(services),
+            end_session: EndSession::new(store.clone(), services),
+            authorizer: SessionAuthorizer::new(store, services),
             outbox,
             openapi: crate::openapi::json(),
         }

@@ -94,7 +94,7 @@ pub async fn handle<S: Store + Clone>(
     context.http = http;
 
     if route.protected {
-        match authorize(app, &parts, &route_key, &context) {
+        match authorize(app, &parts, &route_key, &context).await {
             Authorization::Missing => return gateway_error(StatusCode::UNAUTHORIZED, "Unauthorized", &request_id),
             Authorization::Denied => return gateway_error(StatusCode::FORBIDDEN, "Forbidden", &request_id),
             Authorization::Allowed(fields) => {
@@ -135,8 +135,9 @@ enum Authorization {
 }
 
 /// The authorizer, invoked as the gateway invokes it: only when the identity
-/// source (the `Authorization` header) is present, with a payload 2.0 event.
-fn authorize<S: Store + Clone>(
+/// source (the `Authorization` header) is present, with a payload 2.0 event,
+/// and with no decision cache of the gateway's own (a TTL of 0).
+async fn authorize<S: Store + Clone>(
     app: &App<S>,
     parts: &hyper::http::request::Parts,
     route_key: &str,
@@ -157,7 +158,7 @@ fn authorize<S: Store + Clone>(
     event.raw_query_string = Some(parts.uri.query().unwrap_or_default().to_string());
     event.headers = parts.headers.clone();
     event.request_context = context.clone();
-    let decision = authorizer::http_v2(&event, &app.authorizer);
+    let decision = session_authorizer::http_v2(&event, &app.authorizer).await;
     if !decision.is_authorized {
         return Authorization::Denied;
     }

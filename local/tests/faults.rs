@@ -273,3 +273,40 @@ async fn a_failing_write_after_successful_reads_leaves_nothing_half_done() {
 fn every_fault_is_exercised() {
     assert_eq!(ALL.len(), 5);
 }
+
+/// The authorizer with the session check fails closed: under every fault
+/// a valid token is denied (never an error the gateway would turn into a
+/// 500), and allowed again once the store answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_check_denies_while_dynamodb_fails_and_allows_once_it_answers() {
+    let Some(b) = bench().await else { return };
+    let settings = StoreSettings { table_name: b.direct.table().to_string(), endpoint: Some(b.proxy.endpoint.clone()) };
+    let mut services = b.services.clone();
+    services.session_check = shared::SessionCheckSettings { enabled: true, cache_seconds: 0 };
+    let check = session_authorizer::SessionAuthorizer::new(DynamoStore::connect(&settings).await, &services);
+    let (_, tokens) = b.user().await;
+    let event = |shape: &str| {
+        let template = testing::sample_events("authorizer").into_iter().find(|e| e.path.ends_with(shape)).unwrap();
+        let mut event: serde_json::Value = serde_json::from_str(&template.json).unwrap();
+        let authorization = format!("Bearer {}", tokens.access_token);
+        if event.get("authorizationToken").is_some() {
+            event["authorizationToken"] = json!(authorization);
+        } else {
+            event["headers"]["authorization"] = json!(authorization);
+            event["identitySource"] = json!([authorization]);
+        }
+        event.to_string()
+    };
+    let (v2, rest) = (event("http-v2.allow.json"), event("rest-token.allow.json"));
+    assert!(session_authorizer::authorize(&v2, &check).await.unwrap().contains("\"isAuthorized\":true"));
+    // A read is in no transaction, so cancelled transactions do not touch it.
+    for fault in ALL.into_iter().filter(|f| *f != Fault::CancelTransactions) {
+        b.proxy.inject(fault, None);
+        let simple = session_authorizer::authorize(&v2, &check).await.expect("a decision, not an error");
+        assert!(simple.contains("\"isAuthorized\":false"), "{fault:?}: {simple}");
+        let policy = session_authorizer::authorize(&rest, &check).await.expect("a policy, not an error");
+        assert!(policy.contains("\"Effect\":\"Deny\""), "{fault:?}: {policy}");
+        b.proxy.heal();
+    }
+    assert!(session_authorizer::authorize(&v2, &check).await.unwrap().contains("\"isAuthorized\":true"));
+}

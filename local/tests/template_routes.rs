@@ -82,6 +82,7 @@ fn the_openapi_document_describes_exactly_the_route_table() {
 fn declared(binary: &str) -> &'static Needs {
     match binary {
         "authorizer" => &authorizer::NEEDS,
+        "session-authorizer" => &session_authorizer::NEEDS,
         "keys" => &keys::NEEDS,
         "mailer" => &mailer::NEEDS,
         other => needs(

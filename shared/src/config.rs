@@ -196,6 +196,37 @@ impl StoreSettings {
     }
 }
 
+/// Whether the authorizer confirms that each token's session is still live,
+/// and how long it trusts an answer (README, "Logouts at the authorizer").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCheckSettings {
+    pub enabled: bool,
+    pub cache_seconds: u64,
+}
+
+impl Default for SessionCheckSettings {
+    fn default() -> Self {
+        Self { enabled: false, cache_seconds: 10 }
+    }
+}
+
+impl SessionCheckSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&Vars::new(env_lookup))
+    }
+
+    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
+        const VAR: &str = "SESSION_CHECK";
+        let enabled = match vars.optional(VAR).as_deref().map(str::trim) {
+            None | Some("off") => false,
+            Some("on") => true,
+            Some(_) => return Err(ConfigError::Invalid { var: VAR, reason: "must be on or off".into() }),
+        };
+        let cache_seconds = vars.ranged("SESSION_CACHE_SECONDS", Self::default().cache_seconds, 0, 300)?;
+        Ok(Self { enabled, cache_seconds })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +292,17 @@ mod tests {
     fn escaped_newlines_in_an_inline_key_become_real_ones() {
         let k = KeySettings::from_vars(&vars(&[("JWT_SIGNING_KEY", "a\\nb")]));
         assert_eq!(k.signing_key.unwrap().expose(), "a\nb");
+    }
+
+    #[test]
+    fn the_session_check_is_off_by_default_and_caches_ten_seconds_when_on() {
+        assert_eq!(SessionCheckSettings::from_vars(&vars(&[])).unwrap(), SessionCheckSettings::default());
+        let on = SessionCheckSettings::from_vars(&vars(&[("SESSION_CHECK", "on"), ("SESSION_CACHE_SECONDS", "3")]));
+        assert_eq!(on.unwrap(), SessionCheckSettings { enabled: true, cache_seconds: 3 });
+        let typo = SessionCheckSettings::from_vars(&vars(&[("SESSION_CHECK", "yes")])).unwrap_err();
+        assert!(matches!(typo, ConfigError::Invalid { var: "SESSION_CHECK", .. }));
+        let long = SessionCheckSettings::from_vars(&vars(&[("SESSION_CACHE_SECONDS", "3600")])).unwrap_err();
+        assert!(matches!(long, ConfigError::Invalid { var: "SESSION_CACHE_SECONDS", .. }));
     }
 
     #[test]

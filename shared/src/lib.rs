@@ -39,7 +39,9 @@ pub mod tokens;
 pub use algorithm::Algorithm;
 pub use claims::AccessClaims;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{ConfigError, KeySettings, PasswordSettings, Secret, StoreSettings, TokenSettings};
+pub use config::{
+    ConfigError, KeySettings, PasswordSettings, Secret, SessionCheckSettings, StoreSettings, TokenSettings,
+};
 pub use email::normalize_email;
 pub use error::ApiError;
 pub use keys::{KeyError, SigningKey, VerificationKeys};

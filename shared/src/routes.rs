@@ -74,10 +74,10 @@ impl Function {
     }
 }
 
-/// The functions that serve no route: the authorizer (invoked by the
-/// gateway), the signing-key custom resource (invoked by CloudFormation) and
+/// The functions that serve no route: the authorizer and the authorizer
+/// with the session check (invoked by the gateway), the signing-key custom resource (invoked by CloudFormation) and
 /// the mailer (invoked asynchronously by the functions that mail).
-pub const OTHER_FUNCTIONS: [&str; 3] = ["authorizer", "keys", "mailer"];
+pub const OTHER_FUNCTIONS: [&str; 4] = ["authorizer", "session-authorizer", "keys", "mailer"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {

@@ -10,7 +10,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use crate::config::{ConfigError, KeySettings, Vars, env_lookup};
 use crate::keys::{KeyError, SigningKey, VerificationKeys};
 use crate::password::PasswordError;
-use crate::services::{Keys, Mail, Needs, Services, ServicesError};
+use crate::services::{Keys, Needs, Services, ServicesError};
 use crate::tokens::{TokenIssuer, TokenVerifier};
 use crate::{Algorithm, TokenSettings};
 
@@ -131,6 +131,7 @@ fn attach_mail<F: Fn(&str) -> Option<String>>(
     vars: &Vars<F>,
     sdk: &aws_config::SdkConfig,
 ) -> Result<(), BootError> {
+    use crate::services::Mail;
     let _ = (&services, vars, sdk);
     match needs.mail {
         Mail::None => Ok(()),

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{ConfigError, PasswordSettings, Vars};
+use crate::config::{ConfigError, PasswordSettings, SessionCheckSettings, Vars};
 use crate::device::DeviceKeys;
 use crate::keys::KeyError;
 use crate::mail::{AccountSettings, Handoff, MailSettings, Transport};
@@ -90,6 +90,8 @@ pub struct Services {
     /// Derived from the signing key, where there is one.
     pub devices: Option<Arc<DeviceKeys>>,
     pub accounts: AccountSettings,
+    /// Read by the authorizer with the session check, and by local-api.
+    pub session_check: SessionCheckSettings,
     /// Where a function that mails hands its jobs.
     pub handoff: Option<Handoff>,
     /// The mailer's settings and transport.
@@ -117,6 +119,7 @@ impl Services {
             verifier: None,
             devices: None,
             accounts: AccountSettings::from_vars(vars)?,
+            session_check: SessionCheckSettings::from_vars(vars)?,
             handoff: None,
             mail: None,
             transport: None,

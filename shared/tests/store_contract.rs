@@ -457,6 +457,27 @@ async fn a_users_live_sessions_are_listed_newest_use_first_and_one_can_be_revoke
     assert!(store.sessions(&ada.id, now() + 60 * DAY).await.unwrap().is_empty(), "expired sessions are not live");
 }
 
+async fn a_session_is_live_until_it_is_revoked_expires_or_its_user_is_deleted<S: Store>(store: S) {
+    let (ada, bob) = (user("ada@example.com"), user("bob@example.com"));
+    let first = create_user(&store, &ada).await.unwrap();
+    let bobs = create_user(&store, &bob).await.unwrap();
+    let second = session(&store, &ada.id).await;
+    let live = |family: String| {
+        let (store, user) = (&store, ada.id.clone());
+        async move { store.session_live(&user, &family, now() + 1).await.unwrap() }
+    };
+    assert_eq!(live(first.family_id.clone()).await, Some(first.expires_at), "live, with its expiry");
+    assert_eq!(store.session_live(&ada.id, &first.family_id, first.expires_at).await.unwrap(), None, "expired");
+    assert_eq!(live(bobs.family_id.clone()).await, None, "another user's session is not this user's");
+    assert_eq!(live("no-such-session".into()).await, None);
+
+    store.revoke_family(&ada.id, &first.family_id, now() + 1).await.unwrap();
+    assert_eq!(live(first.family_id.clone()).await, None, "revoked");
+    assert!(live(second.family_id.clone()).await.is_some(), "the other session stays live");
+    assert!(store.delete_user(&ada.id).await.unwrap());
+    assert_eq!(live(second.family_id.clone()).await, None, "the account is gone");
+}
+
 macro_rules! contract {
     ($make:expr) => {
         contract!(@tests $make;
@@ -480,6 +501,7 @@ macro_rules! contract {
             two_users_racing_for_one_address_one_wins_and_the_other_is_unchanged,
             deleting_a_user_leaves_no_item_of_it_and_frees_the_email,
             a_users_live_sessions_are_listed_newest_use_first_and_one_can_be_revoked,
+            a_session_is_live_until_it_is_revoked_expires_or_its_user_is_deleted,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -96,8 +96,12 @@ struct Shape<'a> {
 
 pub async fn handle(event: LambdaEvent<Box<RawValue>>, deps: &Authorizer) -> Result<Box<RawValue>, Unauthorized> {
     let decision = authorize(event.payload.get(), deps)?;
-    // Our own serialisation is always valid JSON.
-    Ok(RawValue::from_string(decision).unwrap_or_else(|_| deny_simple_raw()))
+    Ok(raw(decision))
+}
+
+/// Our own serialisation is always valid JSON.
+pub fn raw(decision: String) -> Box<RawValue> {
+    RawValue::from_string(decision).unwrap_or_else(|_| deny_simple_raw())
 }
 
 fn deny_simple_raw() -> Box<RawValue> {
@@ -106,37 +110,78 @@ fn deny_simple_raw() -> Box<RawValue> {
 
 /// Event JSON in, decision JSON out.
 pub fn authorize(event: &str, deps: &Authorizer) -> Result<String, Unauthorized> {
-    let Ok(shape) = serde_json::from_str::<Shape>(event) else { return Ok(simple(None)) };
-    match (shape.version.as_deref(), shape.kind.as_deref()) {
+    verdict(event, deps).map(Verdict::render)
+}
+
+/// How the answer is shaped: by the event's kind.
+#[derive(Debug)]
+enum Answer {
+    Simple,
+    Policy { method_arn: Option<String> },
+}
+
+/// The event's kind and what its token proved, before the answer is written:
+/// a check beyond the token's own (the session check) may still deny it.
+#[derive(Debug)]
+pub struct Verdict {
+    answer: Answer,
+    claims: Option<AccessClaims>,
+}
+
+impl Verdict {
+    pub fn claims(&self) -> Option<&AccessClaims> {
+        self.claims.as_ref()
+    }
+
+    pub fn deny(&mut self) {
+        self.claims = None;
+    }
+
+    pub fn render(self) -> String {
+        match self.answer {
+            Answer::Simple => simple(self.claims),
+            Answer::Policy { method_arn } => policy(self.claims, method_arn.as_deref()),
+        }
+    }
+}
+
+/// Recognises the event and verifies its token. `Unauthorized` is a REST
+/// event without a token, which API Gateway answers with 401.
+pub fn verdict(event: &str, deps: &Authorizer) -> Result<Verdict, Unauthorized> {
+    let simple_deny = Verdict { answer: Answer::Simple, claims: None };
+    let policy_deny = Verdict { answer: Answer::Policy { method_arn: None }, claims: None };
+    let Ok(shape) = serde_json::from_str::<Shape>(event) else { return Ok(simple_deny) };
+    let (claims, method_arn) = match (shape.version.as_deref(), shape.kind.as_deref()) {
         (Some("2.0"), _) => {
             let Ok(e) = serde_json::from_str::<ApiGatewayV2CustomAuthorizerV2Request>(event) else {
-                return Ok(simple(None));
+                return Ok(simple_deny);
             };
-            Ok(serde_json::to_string(&http_v2(&e, deps)).unwrap_or_else(|_| simple(None)))
+            return Ok(Verdict { answer: Answer::Simple, claims: http_v2_claims(&e, deps) });
         }
         (Some("1.0"), _) => {
-            let Ok(e) = serde_json::from_str::<ApiGatewayV2CustomAuthorizerV1Request>(event) else {
-                return Ok(policy(None, None));
+            let Ok(mut e) = serde_json::from_str::<ApiGatewayV2CustomAuthorizerV1Request>(event) else {
+                return Ok(policy_deny);
             };
             let token = header_token(&e.headers).or_else(|| e.authorization_token.as_deref().and_then(bearer_token));
-            Ok(policy(token.and_then(|t| verify(t, deps)), e.method_arn.as_deref()))
+            (token.and_then(|t| verify(t, deps)), e.method_arn.take())
         }
         (_, Some("TOKEN")) => {
-            let Ok(e) = serde_json::from_str::<ApiGatewayCustomAuthorizerRequest>(event) else {
-                return Ok(policy(None, None));
+            let Ok(mut e) = serde_json::from_str::<ApiGatewayCustomAuthorizerRequest>(event) else {
+                return Ok(policy_deny);
             };
             let token = e.authorization_token.as_deref().and_then(bearer_token).ok_or(Unauthorized)?;
-            Ok(policy(verify(token, deps), e.method_arn.as_deref()))
+            (verify(token, deps), e.method_arn.take())
         }
         (_, Some("REQUEST")) => {
-            let Ok(e) = serde_json::from_str::<ApiGatewayCustomAuthorizerRequestTypeRequest>(event) else {
-                return Ok(policy(None, None));
+            let Ok(mut e) = serde_json::from_str::<ApiGatewayCustomAuthorizerRequestTypeRequest>(event) else {
+                return Ok(policy_deny);
             };
             let token = header_token(&e.headers).ok_or(Unauthorized)?;
-            Ok(policy(verify(token, deps), e.method_arn.as_deref()))
+            (verify(token, deps), e.method_arn.take())
         }
-        _ => Ok(simple(None)),
-    }
+        _ => return Ok(simple_deny),
+    };
+    Ok(Verdict { answer: Answer::Policy { method_arn }, claims })
 }
 
 /// The decision for an HTTP API payload 2.0 event, as a simple response.
@@ -144,9 +189,14 @@ pub fn http_v2(
     event: &ApiGatewayV2CustomAuthorizerV2Request,
     deps: &Authorizer,
 ) -> ApiGatewayV2CustomAuthorizerSimpleResponse<AuthContext> {
+    simple_response(http_v2_claims(event, deps))
+}
+
+/// What the token of an HTTP API payload 2.0 event proves, if it is valid.
+pub fn http_v2_claims(event: &ApiGatewayV2CustomAuthorizerV2Request, deps: &Authorizer) -> Option<AccessClaims> {
     let identity = event.identity_source.as_ref().and_then(|s| s.first()).map(String::as_str);
     let token = header_token(&event.headers).or_else(|| identity.and_then(bearer_token));
-    simple_response(token.and_then(|t| verify(t, deps)))
+    token.and_then(|t| verify(t, deps))
 }
 
 fn header_token(headers: &HeaderMap) -> Option<&str> {
@@ -163,7 +213,7 @@ fn verify(token: &str, deps: &Authorizer) -> Option<AccessClaims> {
     }
 }
 
-fn simple_response(claims: Option<AccessClaims>) -> ApiGatewayV2CustomAuthorizerSimpleResponse<AuthContext> {
+pub fn simple_response(claims: Option<AccessClaims>) -> ApiGatewayV2CustomAuthorizerSimpleResponse<AuthContext> {
     let mut response = ApiGatewayV2CustomAuthorizerSimpleResponse::<AuthContext>::default();
     response.is_authorized = claims.is_some();
     response.context = claims.map(AuthContext::from).unwrap_or_default();

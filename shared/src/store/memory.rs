@@ -242,6 +242,12 @@ impl Store for MemoryStore {
         Ok(live)
     }
 
+    async fn session_live(&self, user_id: &str, family_id: &str, now: i64) -> Result<Option<i64>, StoreError> {
+        let data = self.lock(Op::ReadSession)?;
+        let family = data.families.get(&key(user_id, family_id));
+        Ok(family.filter(|f| !f.revoked && now < f.expires_at).map(|f| f.expires_at))
+    }
+
     async fn reserve(&self, counter: Counter<'_>, now: i64, limit: Limit) -> Result<Attempt, StoreError> {
         let mut data = self.lock(Op::Reserve)?;
         let entry = data.counters.entry(counter_key(counter)).or_insert((0, now));

@@ -287,6 +287,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The user's sessions that are neither revoked nor expired at `now`, newest first.
     fn sessions(&self, user_id: &str, now: i64) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
+    /// Whether the session is live at `now` (neither revoked, expired nor
+    /// deleted): its expiry if so. One strongly consistent read.
+    fn session_live(
+        &self,
+        user_id: &str,
+        family_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
     /// Revokes every family of the user; returns how many were live.
     fn revoke_all(&self, user_id: &str, now: i64) -> impl Future<Output = Result<u32, StoreError>> + Send;
 

@@ -43,6 +43,7 @@ pub enum Op {
     RevokeFamily,
     RevokeAll,
     ListSessions,
+    ReadSession,
     Reserve,
     Release,
     ClearCounter,
@@ -64,7 +65,12 @@ impl Op {
         use Action::*;
         match self {
             Self::CreateUser | Self::CreateSession => &[PutItem],
-            Self::Credentials | Self::Profile | Self::RefreshState | Self::ReadCounter | Self::WarmUp => &[GetItem],
+            Self::Credentials
+            | Self::Profile
+            | Self::RefreshState
+            | Self::ReadSession
+            | Self::ReadCounter
+            | Self::WarmUp => &[GetItem],
             Self::SetPasswordHash | Self::RevokeFamily | Self::Reserve | Self::Release => &[UpdateItem],
             // Reads the token and its family, then retires, writes and extends
             // in one transaction, or revokes the family on reuse.

@@ -535,6 +535,13 @@ impl Store for DynamoStore {
         Ok(live)
     }
 
+    async fn session_live(&self, user_id: &str, family_id: &str, now: i64) -> Result<Option<i64>, StoreError> {
+        let family = self.get(Op::ReadSession, key(user_pk(user_id), family_sk(family_id))).await?;
+        let Some(family) = family.filter(|f| !f.contains_key("revoked_at")) else { return Ok(None) };
+        let expires_at = get_n(&family, "expires_at")?;
+        Ok((now < expires_at).then_some(expires_at))
+    }
+
     async fn revoke_all(&self, user_id: &str, now: i64) -> Result<u32, StoreError> {
         let families = self.live_families(user_id).await?;
         let mut tasks = tokio::task::JoinSet::new();

@@ -1,0 +1,56 @@
+//! The session check's cost in-process, in one run: the stateless decision,
+//! the same event answered from the session cache (target ≤ 1.3 ×), and a
+//! miss, which adds one read of the in-memory store (against DynamoDB it is
+//! one `GetItem`, timed by `scripts/bench` through the real binary).
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+use session_authorizer::{SessionAuthorizer, authorize};
+use shared::store::{MemoryStore, Store, Subject};
+use shared::testing::{self, sample_events};
+use shared::{Clock, RefreshToken, SessionCheckSettings, SystemClock};
+
+const ADA: &str = "6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47";
+
+fn event(authorization: &str) -> String {
+    let template = sample_events("authorizer").into_iter().find(|e| e.path.ends_with("http-v2.allow.json")).unwrap();
+    let mut event: serde_json::Value = serde_json::from_str(&template.json).unwrap();
+    event["headers"]["authorization"] = json!(authorization);
+    event["identitySource"] = json!([authorization]);
+    event.to_string()
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let store = MemoryStore::new();
+    let now = SystemClock.now();
+    let record = RefreshToken::first(ADA).record(now, 86_400);
+    runtime.block_on(store.create_session(&record)).unwrap();
+    let mut services = testing::services_with(shared::Algorithm::RS256, None, Arc::new(SystemClock));
+    let issuer = services.issuer.clone().unwrap();
+    let token = issuer.issue_access(Subject::new(ADA, "ada@example.com"), Some(&record.family_id), "", now).unwrap();
+    let event = event(&format!("Bearer {}", token.token));
+
+    let stateless = authorizer::Authorizer::new(&services);
+    services.session_check = SessionCheckSettings { enabled: true, cache_seconds: 10 };
+    let cached = SessionAuthorizer::new(store.clone(), &services);
+    services.session_check.cache_seconds = 0;
+    let uncached = SessionAuthorizer::new(store, &services);
+    for deps in [&cached, &uncached] {
+        assert!(runtime.block_on(authorize(&event, deps)).unwrap().contains("\"isAuthorized\":true"));
+    }
+
+    let mut group = c.benchmark_group("session_check/rs256");
+    group.bench_function("check_off", |b| b.iter(|| authorizer::authorize(black_box(&event), &stateless).unwrap()));
+    group.bench_function("cache_hit", |b| b.iter(|| runtime.block_on(authorize(black_box(&event), &cached)).unwrap()));
+    group.bench_function("cache_miss_in_memory_read", |b| {
+        b.iter(|| runtime.block_on(authorize(black_box(&event), &uncached)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
