@@ -48,6 +48,8 @@ pub struct App<S> {
     pub end_session: EndSession<S>,
     /// The token checks, and the session check when `SESSION_CHECK` is on.
     pub authorizer: SessionAuthorizer<S>,
+    /// `CORS_ALLOW_ORIGINS`, for the gateway's CORS answers.
+    pub origins: shared::origins::AllowedOrigins,
     /// Where the mail went, when it was kept here rather than sent.
     pub outbox: Option<Outbox>,
     /// `openapi.yaml` as JSON, for `/openapi.json`.
@@ -92,6 +94,7 @@ impl<S: Store + Clone> App<S> {
             list_sessions: ListSessions::new(store.clone(), services),
             end_session: EndSession::new(store.clone(), services),
             authorizer: SessionAuthorizer::new(store, services),
+            origins: services.origins.clone(),
             outbox,
             openapi: crate::openapi::json(),
         }

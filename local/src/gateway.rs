@@ -47,7 +47,52 @@ pub async fn handle<S: Store + Clone>(
     peer: SocketAddr,
 ) -> Response<Full<Bytes>> {
     let request_id = uuid::Uuid::new_v4().simple().to_string();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    if let Some(mut answer) = crate::cors::preflight(&parts.method, &parts.headers, &app.origins) {
+        add_request_id(&mut answer, &request_id);
+        return answer;
+    }
+    forwarded(&mut parts.headers, peer);
+    let origin = parts.headers.get("origin").cloned();
+    let mut response = route(app, parts, body, peer, request_id).await;
+    if let Some(origin) = origin {
+        let mut request = hyper::HeaderMap::new();
+        request.insert("origin", origin);
+        crate::cors::decorate(&request, &mut response, &app.origins);
+    }
+    response
+}
+
+/// The headers API Gateway adds to every request it forwards.
+fn forwarded(headers: &mut hyper::HeaderMap, peer: SocketAddr) {
+    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    if let Ok(ip) = HeaderValue::from_str(&peer.ip().to_string()) {
+        headers.insert("x-forwarded-for", ip);
+    }
+}
+
+/// An HTTP API (payload 2.0) moves `Cookie` headers into the event's `cookies`.
+fn take_cookies(headers: &mut hyper::HeaderMap) -> Vec<String> {
+    let cookies = headers
+        .get_all(hyper::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
+    headers.remove(hyper::header::COOKIE);
+    cookies
+}
+
+async fn route<S: Store + Clone>(
+    app: &App<S>,
+    mut parts: hyper::http::request::Parts,
+    body: Incoming,
+    peer: SocketAddr,
+    request_id: String,
+) -> Response<Full<Bytes>> {
     if parts.method == hyper::Method::GET && parts.uri.path() == crate::openapi::PATH {
         let mut response = Response::new(Full::new(Bytes::from(app.openapi.clone())));
         response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -65,6 +110,12 @@ pub async fn handle<S: Store + Clone>(
             response.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
             return response;
         }
+    }
+    if parts.method == hyper::Method::GET
+        && let Some(mut page) = crate::web::file(parts.uri.path()).or_else(|| crate::docs::file(parts.uri.path()))
+    {
+        add_request_id(&mut page, &request_id);
+        return page;
     }
     let Some((route, parameters)) = routes::resolve(parts.method.as_str(), parts.uri.path()) else {
         return gateway_error(StatusCode::NOT_FOUND, "Not Found", &request_id);
@@ -93,8 +144,9 @@ pub async fn handle<S: Store + Clone>(
     context.time_epoch = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     context.http = http;
 
+    let cookies = take_cookies(&mut parts.headers);
     if route.protected {
-        match authorize(app, &parts, &route_key, &context).await {
+        match authorize(app, &parts, &cookies, &route_key, &context).await {
             Authorization::Missing => return gateway_error(StatusCode::UNAUTHORIZED, "Unauthorized", &request_id),
             Authorization::Denied => return gateway_error(StatusCode::FORBIDDEN, "Forbidden", &request_id),
             Authorization::Allowed(fields) => {
@@ -112,6 +164,7 @@ pub async fn handle<S: Store + Clone>(
     event.raw_query_string = Some(parts.uri.query().unwrap_or_default().to_string());
     event.query_string_parameters = parts.uri.query().unwrap_or_default().parse().unwrap_or_default();
     event.headers = parts.headers;
+    event.cookies = (!cookies.is_empty()).then_some(cookies);
     event.path_parameters = parameters.into_iter().map(|(name, value)| (name.to_string(), value)).collect();
     event.request_context = context;
     if !body.is_empty() {
@@ -134,25 +187,29 @@ enum Authorization {
     Allowed(HashMap<String, serde_json::Value>),
 }
 
-/// The authorizer, invoked as the gateway invokes it: only when the identity
-/// source (the `Authorization` header) is present, with a payload 2.0 event,
-/// and with no decision cache of the gateway's own (a TTL of 0).
+/// The authorizer, invoked as the gateway invokes it, with a payload 2.0
+/// event and no decision cache of the gateway's own (a TTL of 0). With
+/// neither an `Authorization` header nor the access cookie there is nothing
+/// to check: 401, as a gateway whose identity source is missing answers.
 async fn authorize<S: Store + Clone>(
     app: &App<S>,
     parts: &hyper::http::request::Parts,
+    cookies: &[String],
     route_key: &str,
     context: &ApiGatewayV2httpRequestContext,
 ) -> Authorization {
-    let Some(identity) = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
-    else {
+    let identity = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
+    let access_cookie = format!("{}=", shared::delivery::ACCESS_COOKIE);
+    if identity.is_none() && !cookies.iter().any(|c| c.starts_with(&access_cookie)) {
         return Authorization::Missing;
-    };
+    }
     let mut event = ApiGatewayV2CustomAuthorizerV2Request::default();
     event.version = Some("2.0".into());
     event.type_ = Some("REQUEST".into());
     event.route_arn =
         Some(format!("arn:aws:execute-api:local:000000000000:local/$default/{}", route_key.replace(' ', "")));
-    event.identity_source = Some(vec![identity.to_string()]);
+    event.identity_source = Some(identity.map(str::to_string).into_iter().collect());
+    event.cookies = cookies.to_vec();
     event.route_key = Some(route_key.to_string());
     event.raw_path = Some(parts.uri.path().to_string());
     event.raw_query_string = Some(parts.uri.query().unwrap_or_default().to_string());

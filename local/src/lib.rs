@@ -5,9 +5,12 @@
 
 pub mod app;
 pub mod config;
+pub mod cors;
+pub mod docs;
 pub mod gateway;
 pub mod openapi;
 pub mod outbox;
 pub mod server;
+pub mod web;
 
 pub use app::App;

@@ -162,3 +162,47 @@ fn the_gateway_throttles_every_route_and_logs_every_request_as_json() {
     assert_eq!(group["Type"].as_str(), Some("AWS::Logs::LogGroup"), "{target}");
     assert_eq!(group["Properties"]["RetentionInDays"].as_str(), Some("LogRetentionDays"));
 }
+
+/// Tags are dropped when the template is read here: `!Ref X` reads as "X",
+/// `!If [c, a, b]` as the list `[c, a, b]`.
+fn strings(yaml: &Yaml) -> Vec<String> {
+    yaml.as_vec().into_iter().flatten().map(|v| v.as_str().map_or_else(|| format!("{v:?}"), str::to_string)).collect()
+}
+
+#[test]
+fn the_templates_cors_configuration_is_local_apis() {
+    use shared::origins::{ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE_SECONDS};
+    let template = load("template.yaml");
+    let cors = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
+    assert_eq!(cors["AllowOrigins"].as_str(), Some("CorsAllowOrigins"), "the one parameter");
+    assert_eq!(strings(&cors["AllowHeaders"]), ALLOW_HEADERS);
+    assert_eq!(strings(&cors["AllowMethods"]), ALLOW_METHODS);
+    assert_eq!(strings(&cors["ExposeHeaders"]), EXPOSE_HEADERS);
+    assert_eq!(cors["MaxAge"].as_i64(), i64::try_from(MAX_AGE_SECONDS).ok());
+    // Credentials exactly when the origins are named one by one, as `AllowedOrigins::credentials`.
+    let credentials = cors["AllowCredentials"].as_vec().expect("!If [AnyOrigin, false, true]");
+    assert_eq!(
+        (credentials[0].as_str(), credentials[1].as_bool(), credentials[2].as_bool()),
+        (Some("AnyOrigin"), Some(false), Some(true))
+    );
+    let any = strings(&template["Conditions"]["AnyOrigin"]);
+    assert_eq!(any[1], "*");
+    // The functions and the authorizer read the same list for the CSRF check.
+    let env = &template["Globals"]["Function"]["Environment"]["Variables"]["CORS_ALLOW_ORIGINS"];
+    assert_eq!(env[0].as_str(), Some(","));
+    assert_eq!(env[1].as_str(), Some("CorsAllowOrigins"));
+}
+
+#[test]
+fn cookie_sessions_turn_the_gateways_identity_source_and_cache_off() {
+    let template = load("template.yaml");
+    let transforms = strings(&template["Transform"]);
+    assert_eq!(transforms, ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"], "the !If in Auth needs both");
+    let identity =
+        &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]["TokenAuthorizer"]["Identity"];
+    let choice = identity.as_vec().expect("Identity: !If [CookieSessionsOn, cookies, bearer]");
+    assert_eq!(choice[0].as_str(), Some("CookieSessionsOn"));
+    assert!(choice[1]["Headers"].is_badvalue(), "no identity source with cookies");
+    assert_eq!(choice[1]["ReauthorizeEvery"].as_i64(), Some(0), "no gateway cache with cookies");
+    assert_eq!(strings(&choice[2]["Headers"]), ["Authorization"]);
+}

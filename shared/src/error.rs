@@ -39,6 +39,9 @@ pub enum ApiError {
     InvalidToken(&'static str),
     #[error("{0}")]
     NotFound(&'static str),
+    /// A cookie-authenticated request that fails the CSRF rule (`csrf`).
+    #[error("refused as a possible cross-site request: {0}")]
+    CsrfCheckFailed(&'static str),
     #[error("the server could not complete the request")]
     Internal,
 }
@@ -60,7 +63,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::EmailTaken => StatusCode::CONFLICT,
-            Self::EmailNotVerified => StatusCode::FORBIDDEN,
+            Self::EmailNotVerified | Self::CsrfCheckFailed(_) => StatusCode::FORBIDDEN,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
@@ -83,6 +86,7 @@ impl ApiError {
             Self::MissingToken => "unauthorized",
             Self::InvalidToken(_) => "invalid_token",
             Self::NotFound(_) => "not_found",
+            Self::CsrfCheckFailed(_) => "csrf_check_failed",
             Self::Internal => "server_error",
         }
     }
@@ -118,6 +122,12 @@ impl ApiError {
         // Errors on token endpoints must not be cached either (RFC 6749 §5.2).
         crate::response::no_store(&mut response);
         response
+    }
+}
+
+impl From<crate::csrf::Refusal> for ApiError {
+    fn from(refusal: crate::csrf::Refusal) -> Self {
+        Self::CsrfCheckFailed(refusal.reason())
     }
 }
 

@@ -15,6 +15,7 @@ use crate::config::{ConfigError, PasswordSettings, SessionCheckSettings, Vars};
 use crate::device::DeviceKeys;
 use crate::keys::KeyError;
 use crate::mail::{AccountSettings, Handoff, MailSettings, Transport};
+use crate::origins::AllowedOrigins;
 use crate::password::{PasswordError, Passwords};
 use crate::session::{SessionSettings, Sessions};
 use crate::store::ops::{Op, iam_actions};
@@ -92,6 +93,9 @@ pub struct Services {
     pub accounts: AccountSettings,
     /// Read by the authorizer with the session check, and by local-api.
     pub session_check: SessionCheckSettings,
+    /// `CORS_ALLOW_ORIGINS`: besides the API's own, the origins whose cookie
+    /// requests the CSRF check lets through.
+    pub origins: AllowedOrigins,
     /// Where a function that mails hands its jobs.
     pub handoff: Option<Handoff>,
     /// The mailer's settings and transport.
@@ -120,6 +124,7 @@ impl Services {
             devices: None,
             accounts: AccountSettings::from_vars(vars)?,
             session_check: SessionCheckSettings::from_vars(vars)?,
+            origins: AllowedOrigins::from_vars(vars)?,
             handoff: None,
             mail: None,
             transport: None,

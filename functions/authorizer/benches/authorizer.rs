@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use authorizer::{Authorizer, authorize};
+use authorizer::{Authorizer, DecisionCache, authorize};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::Validation;
 use serde_json::json;
@@ -42,7 +42,11 @@ fn bench(c: &mut Criterion) {
         let mut validation = Validation::new(alg.jwt());
         validation.set_issuer(&[testing::ISSUER]);
         validation.set_audience(&[testing::AUDIENCE]);
-        let deps = Authorizer { verifier: verifier.clone(), clock: Arc::new(SystemClock) };
+        // Every event verified, as on the first sight of each token; the
+        // cached decision is timed on its own.
+        let deps =
+            Authorizer { cache: DecisionCache::new(0), ..Authorizer::with(verifier.clone(), Arc::new(SystemClock)) };
+        let cached = Authorizer::with(verifier.clone(), Arc::new(SystemClock));
         let v2 = event("http-v2.allow.json", &format!("Bearer {token}"));
         let rest = event("rest-token.allow.json", &format!("Bearer {token}"));
         assert!(authorize(&v2, &deps).unwrap().contains("\"isAuthorized\":true"));
@@ -50,6 +54,7 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("authorizer/{name}"));
         group.bench_function("http_v2_event", |b| b.iter(|| authorize(black_box(&v2), &deps).unwrap()));
         group.bench_function("rest_token_event", |b| b.iter(|| authorize(black_box(&rest), &deps).unwrap()));
+        group.bench_function("http_v2_event_cached", |b| b.iter(|| authorize(black_box(&v2), &cached).unwrap()));
         group.bench_function("bare_jsonwebtoken_verify", |b| {
             b.iter(|| jsonwebtoken::decode::<AccessClaims>(black_box(&token), &key, &validation).unwrap())
         });

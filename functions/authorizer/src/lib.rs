@@ -21,13 +21,19 @@ use aws_lambda_events::apigw::{
     ApiGatewayV2CustomAuthorizerV1Request, ApiGatewayV2CustomAuthorizerV2Request,
 };
 use aws_lambda_events::http::HeaderMap;
+use aws_lambda_events::http::Method;
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use shared::delivery::ACCESS_COOKIE;
+use shared::origins::AllowedOrigins;
 use shared::request::bearer_token;
 use shared::services::Mail;
-use shared::{AccessClaims, Clock, Keys, Needs, Services, TokenVerifier};
+use shared::{AccessClaims, Clock, Keys, Needs, Services, TokenVerifier, csrf};
+
+mod cache;
+pub use cache::DecisionCache;
 
 /// Public keys only, no store, no AWS call.
 pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, mail: Mail::None, other_actions: &[] };
@@ -35,11 +41,21 @@ pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0,
 pub struct Authorizer {
     pub verifier: Arc<TokenVerifier>,
     pub clock: Arc<dyn Clock>,
+    /// Whose cookie requests the CSRF rule lets through, besides the API's own origin.
+    pub origins: AllowedOrigins,
+    pub cache: DecisionCache,
 }
 
 impl Authorizer {
     pub fn new(services: &Services) -> Self {
-        Self { verifier: services.verifier(), clock: services.clock.clone() }
+        let mut authorizer = Self::with(services.verifier(), services.clock.clone());
+        authorizer.origins = services.origins.clone();
+        authorizer
+    }
+
+    /// No allowed origin but the API's own, and the decision cache.
+    pub fn with(verifier: Arc<TokenVerifier>, clock: Arc<dyn Clock>) -> Self {
+        Self { verifier, clock, origins: AllowedOrigins::default(), cache: DecisionCache::new(cache::CAPACITY) }
     }
 }
 
@@ -162,13 +178,14 @@ pub fn verdict(event: &str, deps: &Authorizer) -> Result<Verdict, Unauthorized> 
             let Ok(mut e) = serde_json::from_str::<ApiGatewayV2CustomAuthorizerV1Request>(event) else {
                 return Ok(policy_deny);
             };
-            let token = header_token(&e.headers).or_else(|| e.authorization_token.as_deref().and_then(bearer_token));
-            (token.and_then(|t| verify(t, deps)), e.method_arn.take())
+            let found = presented(&e.headers, e.authorization_token.as_deref(), &[]);
+            (decide(found, &e.http_method, &e.headers, deps), e.method_arn.take())
         }
         (_, Some("TOKEN")) => {
             let Ok(mut e) = serde_json::from_str::<ApiGatewayCustomAuthorizerRequest>(event) else {
                 return Ok(policy_deny);
             };
+            // A TOKEN authorizer sees one header, never a cookie.
             let token = e.authorization_token.as_deref().and_then(bearer_token).ok_or(Unauthorized)?;
             (verify(token, deps), e.method_arn.take())
         }
@@ -176,8 +193,9 @@ pub fn verdict(event: &str, deps: &Authorizer) -> Result<Verdict, Unauthorized> 
             let Ok(mut e) = serde_json::from_str::<ApiGatewayCustomAuthorizerRequestTypeRequest>(event) else {
                 return Ok(policy_deny);
             };
-            let token = header_token(&e.headers).ok_or(Unauthorized)?;
-            (verify(token, deps), e.method_arn.take())
+            let found = presented(&e.headers, None, &[]).ok_or(Unauthorized)?;
+            let method = e.http_method.clone().unwrap_or(Method::POST);
+            (decide(Some(found), &method, &e.headers, deps), e.method_arn.take())
         }
         _ => return Ok(simple_deny),
     };
@@ -195,17 +213,64 @@ pub fn http_v2(
 /// What the token of an HTTP API payload 2.0 event proves, if it is valid.
 pub fn http_v2_claims(event: &ApiGatewayV2CustomAuthorizerV2Request, deps: &Authorizer) -> Option<AccessClaims> {
     let identity = event.identity_source.as_ref().and_then(|s| s.first()).map(String::as_str);
-    let token = header_token(&event.headers).or_else(|| identity.and_then(bearer_token));
-    token.and_then(|t| verify(t, deps))
+    let found = presented(&event.headers, identity, &event.cookies);
+    decide(found, &event.request_context.http.method, &event.headers, deps)
 }
 
-fn header_token(headers: &HeaderMap) -> Option<&str> {
-    headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(bearer_token)
+/// Where the access token came from. A cookie authenticates whatever the
+/// browser sends, so it must pass the CSRF rule.
+#[derive(Debug, Clone, Copy)]
+enum Found<'a> {
+    Bearer(&'a str),
+    Cookie(&'a str),
+}
+
+/// An `Authorization` header decides whenever there is one, bearer token or
+/// not: a gateway that caches decisions by that header must never cache one
+/// a cookie made. Only a request without it is read for the access cookie.
+fn presented<'a>(headers: &'a HeaderMap, identity: Option<&'a str>, cookies: &'a [String]) -> Option<Found<'a>> {
+    match headers.get("authorization").and_then(|v| v.to_str().ok()).or(identity) {
+        Some(value) => bearer_token(value).map(Found::Bearer),
+        None => cookie_token(headers, cookies),
+    }
+}
+
+/// The access cookie, from payload 2.0's `cookies` or a `Cookie` header.
+fn cookie_token<'a>(headers: &'a HeaderMap, cookies: &'a [String]) -> Option<Found<'a>> {
+    let from_headers = headers.get_all("cookie").into_iter().filter_map(|v| v.to_str().ok());
+    cookies
+        .iter()
+        .map(String::as_str)
+        .chain(from_headers)
+        .flat_map(|line| line.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == ACCESS_COOKIE && !value.is_empty())
+        .map(|(_, value)| Found::Cookie(value.trim()))
+}
+
+fn decide(found: Option<Found<'_>>, method: &Method, headers: &HeaderMap, deps: &Authorizer) -> Option<AccessClaims> {
+    match found? {
+        Found::Bearer(token) => verify(token, deps),
+        Found::Cookie(token) => match csrf::check(method, headers, &deps.origins) {
+            Ok(()) => verify(token, deps),
+            Err(refusal) => {
+                tracing::info!(reason = refusal.reason(), "denied: a cookie request failed the CSRF check");
+                None
+            }
+        },
+    }
 }
 
 fn verify(token: &str, deps: &Authorizer) -> Option<AccessClaims> {
-    match deps.verifier.verify_access(token, deps.clock.now()) {
-        Ok(claims) => Some(claims),
+    let now = deps.clock.now();
+    if let Some(claims) = deps.cache.lookup(token, now) {
+        return Some(claims);
+    }
+    match deps.verifier.verify_access(token, now) {
+        Ok(claims) => {
+            deps.cache.insert(token, &claims, now);
+            Some(claims)
+        }
         Err(reason) => {
             tracing::info!(%reason, "denied");
             None

@@ -8,7 +8,7 @@ use shared::{Algorithm, ManualClock, TokenVerifier};
 use super::*;
 
 fn deps(verifier: Arc<TokenVerifier>, now: i64) -> Authorizer {
-    Authorizer { verifier, clock: Arc::new(ManualClock::at(now)) }
+    Authorizer::with(verifier, Arc::new(ManualClock::at(now)))
 }
 
 fn template(name: &str) -> Value {
@@ -138,7 +138,7 @@ fn a_deny_from_a_rest_api_carries_a_deny_policy() {
 #[test]
 fn every_sample_event_gets_its_declared_decision() {
     let (_, verifier) = testing::tokens(Algorithm::RS256, Some(&testing::sample_jwks()));
-    let deps = Authorizer { verifier, clock: Arc::new(shared::SystemClock) };
+    let deps = Authorizer::with(verifier, Arc::new(shared::SystemClock));
     for event in sample_events("authorizer") {
         assert_eq!(decision(authorize(&event.json, &deps)).0, event.expected, "{}", event.path.display());
     }
@@ -166,4 +166,98 @@ fn a_session_token_passes_its_sid_on_in_the_context() {
         assert_eq!(outcome, "allow", "{shape}: {body}");
         assert_eq!(body["context"]["sid"], "family-1", "{shape}");
     }
+}
+
+/// The sample events of the shapes that can carry a cookie, with the access
+/// cookie instead of an `Authorization` header, sent with `method` and `headers`.
+fn cookie_events(token: &str, method: &str, headers: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+    let cookie = format!("theme=dark; {}={token}", shared::delivery::ACCESS_COOKIE);
+    let mut v2 = template("http-v2.allow.json");
+    v2["headers"].as_object_mut().unwrap().remove("authorization");
+    v2["identitySource"] = json!([]);
+    v2["cookies"] = json!(["theme=dark", format!("{}={token}", shared::delivery::ACCESS_COOKIE)]);
+    v2["requestContext"]["http"]["method"] = json!(method);
+    let mut v1 = template("http-v1.allow.json");
+    v1["headers"] = json!({"cookie": cookie, "host": "abc123defg.execute-api.eu-west-1.amazonaws.com"});
+    v1.as_object_mut().unwrap().remove("authorizationToken");
+    v1["httpMethod"] = json!(method);
+    let mut request = template("rest-request.allow.json");
+    request["headers"].as_object_mut().unwrap().remove("Authorization");
+    request["headers"]["Cookie"] = json!(cookie);
+    request["httpMethod"] = json!(method);
+    let mut all = vec![("HTTP API v2", v2), ("HTTP API v1", v1), ("REST REQUEST", request)];
+    for (_, event) in &mut all {
+        for (name, value) in headers {
+            event["headers"][*name] = json!(value);
+        }
+    }
+    all.into_iter().map(|(shape, event)| (shape, event.to_string())).collect()
+}
+
+#[test]
+fn an_access_cookie_is_read_when_no_authorization_header_is_sent() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    for (shape, event) in cookie_events(&kit.access(), "GET", &[]) {
+        let (outcome, body) = decision(authorize(&event, &deps));
+        assert_eq!(outcome, "allow", "{shape}: {body}");
+    }
+    let forged = forge::tampered_signature().token;
+    for (shape, event) in cookie_events(&forged, "GET", &[]) {
+        assert_eq!(decision(authorize(&event, &deps)).0, "deny", "{shape}");
+    }
+}
+
+#[test]
+fn a_cookie_request_that_may_change_something_needs_the_csrf_header_and_a_same_site_origin() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    let token = kit.access();
+    let host = "abc123defg.execute-api.eu-west-1.amazonaws.com";
+    let own = format!("https://{host}");
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case; 5] = [
+        ("no CSRF header", vec![], "deny"),
+        ("the CSRF header", vec![("x-csrf-protection", "1")], "allow"),
+        ("the header from the API's own origin", vec![("x-csrf-protection", "1"), ("origin", &own)], "allow"),
+        ("a foreign origin", vec![("x-csrf-protection", "1"), ("origin", "https://evil.example")], "deny"),
+        ("a cross-site fetch", vec![("x-csrf-protection", "1"), ("sec-fetch-site", "cross-site")], "deny"),
+    ];
+    for (what, headers, expected) in cases {
+        let mut headers = headers;
+        headers.push(("host", host));
+        for (shape, event) in cookie_events(&token, "POST", &headers) {
+            assert_eq!(decision(authorize(&event, &deps)).0, expected, "{what} via {shape}");
+        }
+    }
+}
+
+#[test]
+fn the_authorization_header_wins_over_the_cookie_and_a_token_authorizer_sees_no_cookie() {
+    let kit = &*forge::RS256;
+    let deps = deps(kit.verifier.clone(), NOW);
+    for authorization in ["Bearer not-a-token", "Basic YWRhOnB3", ""] {
+        for (shape, event) in cookie_events(&kit.access(), "GET", &[("authorization", authorization)]) {
+            let (outcome, _) = decision(authorize(&event, &deps));
+            assert_ne!(outcome, "allow", "{shape}: the Authorization header {authorization:?} decides, not the cookie");
+        }
+    }
+    let mut token_event = template("rest-token.allow.json");
+    token_event.as_object_mut().unwrap().remove("authorizationToken");
+    token_event["headers"] = json!({"Cookie": format!("{}={}", shared::delivery::ACCESS_COOKIE, kit.access())});
+    assert_eq!(authorize(&token_event.to_string(), &deps), Err(Unauthorized));
+}
+
+#[test]
+fn a_remembered_decision_ends_with_the_token() {
+    let kit = &*forge::RS256;
+    let clock = Arc::new(ManualClock::at(NOW));
+    let deps = Authorizer::with(kit.verifier.clone(), clock.clone());
+    let token = kit.access();
+    let claims = kit.verifier.verify_access(&token, NOW).unwrap();
+    let event = &events_with(&format!("Bearer {token}"))[0].1;
+    assert_eq!(decision(authorize(event, &deps)).0, "allow");
+    assert_eq!(deps.cache.len(), 1, "remembered");
+    clock.advance(i64::try_from(claims.exp).unwrap() - NOW + 31);
+    assert_eq!(decision(authorize(event, &deps)).0, "deny", "expired beyond the leeway, cached or not");
 }

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::delivery::Delivery;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::reauth::{self, Reauth};
 use shared::request::json_body;
-use shared::response::json_no_store;
 use shared::services::Mail;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, Sessions, TokenVerifier, caller, new_password};
@@ -67,6 +67,7 @@ pub async fn handle<S: Store>(req: Request, deps: &ChangePassword<S>) -> Result<
 
 async fn change<S: Store>(req: &Request, deps: &ChangePassword<S>) -> Result<Response<Body>, ApiError> {
     let user_id = caller::subject(req, &deps.verifier, deps.clock.now())?;
+    let delivery = Delivery::requested(req)?;
     let body: ChangeRequest = json_body(req)?;
     let account = deps.reauth.confirm(&deps.store, &user_id, &body.current_password).await?;
     new_password::accept(&deps.reauth.passwords, "new_password", &body.new_password, &account.email, None).await?;
@@ -80,7 +81,7 @@ async fn change<S: Store>(req: &Request, deps: &ChangePassword<S>) -> Result<Res
     deps.store.set_password_hash(&account.email, &hash).await?;
     tracing::info!(%user_id, sessions_revoked = revoked, "password changed");
     deps.handoff.hand_off(MailJob::Notice { email: account.email.clone(), notice: Notice::PasswordChanged }).await;
-    Ok(json_no_store(StatusCode::OK, &tokens))
+    Ok(delivery.respond(StatusCode::OK, tokens))
 }
 
 #[cfg(test)]

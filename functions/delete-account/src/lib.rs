@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::delivery;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::reauth::{self, Reauth};
 use shared::request::json_body;
@@ -59,7 +60,12 @@ async fn delete<S: Store>(req: &Request, deps: &DeleteAccount<S>) -> Result<Resp
     deps.store.delete_user(&user_id).await?;
     tracing::info!(%user_id, "account deleted");
     deps.handoff.hand_off(MailJob::Notice { email: account.email, notice: Notice::AccountDeleted }).await;
-    Ok(no_content())
+    let mut response = no_content();
+    // A browser's cookies name a session that no longer exists.
+    if shared::request::cookie(req, delivery::ACCESS_COOKIE).is_some() {
+        delivery::clear_cookies(&mut response);
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

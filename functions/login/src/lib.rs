@@ -16,12 +16,12 @@ use std::sync::Arc;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
 use shared::mail::{AccountSettings, Verification};
 use shared::request::{
     Accepts, RequestBody, cookie, header_text, parse_form, parse_json, read_body, require_grant, source_ip,
 };
-use shared::response::json_no_store;
 use shared::services::Mail;
 use shared::store::{Attempt, Counter, Limit, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, normalize_email};
@@ -96,6 +96,7 @@ pub fn credentials(req: &Request) -> Result<(String, String), ApiError> {
 }
 
 async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body>, ApiError> {
+    let delivery = Delivery::requested(req)?;
     let (email, password) = credentials(req)?;
     let email = normalize_email(&email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
     if password.is_empty() {
@@ -153,7 +154,7 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
     }
     let tokens = deps.sessions.open(&deps.store, user.subject(), now).await?;
     tracing::info!(user_id = %user.user_id, "login succeeded");
-    let mut response = json_no_store(StatusCode::OK, &tokens);
+    let mut response = delivery.respond(StatusCode::OK, tokens);
     remember_device(&mut response, &deps.devices.issue(&email));
     Ok(response)
 }

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::delivery::{Delivery, clear_cookies, presented_refresh};
+use shared::origins::AllowedOrigins;
 use shared::request::json_body;
 use shared::response::no_content;
 use shared::services::Mail;
@@ -26,11 +28,12 @@ pub const NEEDS: Needs = Needs {
 pub struct Logout<S> {
     pub store: S,
     pub clock: Arc<dyn Clock>,
+    pub origins: AllowedOrigins,
 }
 
 impl<S: Store> Logout<S> {
     pub fn new(store: S, services: &Services) -> Self {
-        Self { store, clock: services.clock.clone() }
+        Self { store, clock: services.clock.clone(), origins: services.origins.clone() }
     }
 }
 
@@ -42,9 +45,10 @@ enum Scope {
     Global,
 }
 
-#[derive(Deserialize)]
+/// Without `refresh_token`, the browser's refresh cookie is the one meant.
+#[derive(Deserialize, Default)]
 struct LogoutRequest {
-    refresh_token: String,
+    refresh_token: Option<String>,
     #[serde(default)]
     scope: Scope,
 }
@@ -54,11 +58,22 @@ pub async fn handle<S: Store>(req: Request, deps: &Logout<S>) -> Result<Response
 }
 
 async fn logout<S: Store>(req: &Request, deps: &Logout<S>) -> Result<Response<Body>, ApiError> {
-    let body: LogoutRequest = json_body(req)?;
+    let requested = Delivery::requested(req)?;
+    let body: LogoutRequest = if req.body().is_empty() { LogoutRequest::default() } else { json_body(req)? };
+    let presented = presented_refresh(req, body.refresh_token, &deps.origins)?;
+    revoke(presented.token(), body.scope, deps).await?;
+    let mut response = no_content();
+    if presented.delivery(requested) == Delivery::Cookies {
+        clear_cookies(&mut response);
+    }
+    Ok(response)
+}
+
+async fn revoke<S: Store>(token: &str, scope: Scope, deps: &Logout<S>) -> Result<(), ApiError> {
     let now = deps.clock.now();
-    let Ok(presented) = RefreshToken::parse(&body.refresh_token) else {
+    let Ok(presented) = RefreshToken::parse(token) else {
         tracing::info!("logout with something that is not a refresh token: nothing to revoke");
-        return Ok(no_content());
+        return Ok(());
     };
     let hash = presented.secret_hash();
     let token = presented.reference(&hash);
@@ -66,16 +81,16 @@ async fn logout<S: Store>(req: &Request, deps: &Logout<S>) -> Result<Response<Bo
     let genuine = deps.store.refresh_state(token).await?.is_some_and(|state| presents(token, &state));
     if !genuine {
         tracing::info!("logout with an unknown refresh token: nothing to revoke");
-        return Ok(no_content());
+        return Ok(());
     }
-    match body.scope {
+    match scope {
         Scope::Local => deps.store.revoke_family(&presented.user_id, &presented.family_id, now).await?,
         Scope::Global => {
             let revoked = deps.store.revoke_all(&presented.user_id, now).await?;
             tracing::info!(user_id = %presented.user_id, sessions = revoked, "logged out everywhere");
         }
     }
-    Ok(no_content())
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::delivery::{Delivery, Presented, clear_cookies, presented_refresh};
+use shared::origins::AllowedOrigins;
 use shared::request::{Accepts, RequestBody, parse_form, parse_json, read_body, require_grant};
-use shared::response::json_no_store;
 use shared::services::Mail;
 use shared::store::{Op, Store};
-use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services, Sessions};
+use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services, Sessions, TokenPair};
 
 /// Rotation reads the token and its family while the profile is read: three calls at once.
 pub const NEEDS: Needs = Needs {
@@ -27,11 +28,12 @@ pub struct Refresh<S> {
     pub store: S,
     pub sessions: Sessions,
     pub clock: Arc<dyn Clock>,
+    pub origins: AllowedOrigins,
 }
 
 impl<S: Store> Refresh<S> {
     pub fn new(store: S, services: &Services) -> Self {
-        Self { store, sessions: services.sessions(), clock: services.clock.clone() }
+        Self { store, sessions: services.sessions(), clock: services.clock.clone(), origins: services.origins.clone() }
     }
 }
 
@@ -51,25 +53,44 @@ pub async fn handle<S: Store>(req: Request, deps: &Refresh<S>) -> Result<Respons
     Ok(refresh(&req, deps).await.unwrap_or_else(ApiError::into_response))
 }
 
-/// The refresh token of a JSON or OAuth2 form body.
-pub fn presented_token(req: &Request) -> Result<String, ApiError> {
+/// The refresh token of a JSON or OAuth2 form body; none in an empty body,
+/// when a browser sends its cookie instead.
+pub fn presented_token(req: &Request) -> Result<Option<String>, ApiError> {
+    if req.body().is_empty() {
+        return Ok(None);
+    }
     match read_body(req, Accepts::JsonOrForm)? {
-        RequestBody::Json(bytes) => Ok(parse_json::<JsonRefresh>(bytes)?.refresh_token),
+        RequestBody::Json(bytes) => Ok(Some(parse_json::<JsonRefresh>(bytes)?.refresh_token)),
         RequestBody::Form(bytes) => {
             let form: FormRefresh = parse_form(bytes)?;
             require_grant(form.grant_type.as_deref(), "refresh_token")?;
-            form.refresh_token.ok_or_else(|| ApiError::invalid_request("refresh_token is required"))
+            Ok(form.refresh_token)
         }
     }
 }
 
 async fn refresh<S: Store>(req: &Request, deps: &Refresh<S>) -> Result<Response<Body>, ApiError> {
-    let presented = RefreshToken::parse(&presented_token(req)?).map_err(|_| {
+    let requested = Delivery::requested(req)?;
+    let presented = presented_refresh(req, presented_token(req)?, &deps.origins)?;
+    let delivery = presented.delivery(requested);
+    match rotate(&presented, deps).await {
+        Ok(tokens) => Ok(delivery.respond(StatusCode::OK, tokens)),
+        // A refused cookie is of no further use to the browser.
+        Err(err) if matches!(presented, Presented::Cookie(_)) => {
+            let mut response = err.into_response();
+            clear_cookies(&mut response);
+            Ok(response)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+async fn rotate<S: Store>(presented: &Presented, deps: &Refresh<S>) -> Result<TokenPair, ApiError> {
+    let token = RefreshToken::parse(presented.token()).map_err(|_| {
         tracing::info!("refresh refused: not a refresh token");
         Sessions::not_a_refresh_token()
     })?;
-    let tokens = deps.sessions.rotate(&deps.store, &presented, deps.clock.now()).await?;
-    Ok(json_no_store(StatusCode::OK, &tokens))
+    deps.sessions.rotate(&deps.store, &token, deps.clock.now()).await
 }
 
 #[cfg(test)]

@@ -8,14 +8,15 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
+use shared::delivery::{Delivery, TokensBody};
 use shared::mail::{AccountSettings, Handoff, MailJob, Verification};
 use shared::request::{json_body, source_ip};
 use shared::response::{accepted, json_no_store};
 use shared::services::Mail;
 use shared::store::{Attempt, Counter, Op, Store, User};
 use shared::{
-    ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, StoreError, ThrottleSettings, TokenPair, UserBody,
-    new_password, normalize_email,
+    ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, StoreError, ThrottleSettings, UserBody, new_password,
+    normalize_email,
 };
 
 /// Longest display name accepted, in characters.
@@ -65,7 +66,7 @@ struct SignupRequest {
 struct SignupResponse {
     user: UserBody,
     #[serde(flatten)]
-    tokens: TokenPair,
+    tokens: TokensBody,
 }
 
 pub async fn handle<S: Store>(req: Request, deps: &Signup<S>) -> Result<Response<Body>, lambda_http::Error> {
@@ -73,6 +74,7 @@ pub async fn handle<S: Store>(req: Request, deps: &Signup<S>) -> Result<Response
 }
 
 async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Body>, ApiError> {
+    let delivery = Delivery::requested(req)?;
     let body: SignupRequest = json_body(req)?;
     let email = normalize_email(&body.email).map_err(|_| ApiError::invalid_request("email: not a valid address"))?;
     let name = clean_name(body.name)?;
@@ -114,8 +116,10 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
         tracing::warn!(error = %err, "login counter of a new account not cleared");
     }
     deps.handoff.hand_off(MailJob::VerifyEmail { email: user.email.clone() }).await;
-    let body = SignupResponse { user: UserBody::from(&user.profile()), tokens: session.tokens };
-    Ok(json_no_store(StatusCode::CREATED, &body))
+    let body = SignupResponse { user: UserBody::from(&user.profile()), tokens: delivery.body(session.tokens.clone()) };
+    let mut response = json_no_store(StatusCode::CREATED, &body);
+    delivery.set_cookies(&mut response, &session.tokens);
+    Ok(response)
 }
 
 /// With verification required: no session, and the same `202 {}` for a new

@@ -46,6 +46,7 @@ pub fn services_with(algorithm: Algorithm, extra_jwks: Option<&str>, clock: Arc<
         verifier: Some(verifier),
         accounts: crate::mail::AccountSettings::default(),
         session_check: crate::SessionCheckSettings::default(),
+        origins: crate::origins::AllowedOrigins::default(),
         handoff: Some(crate::mail::Handoff::task(|_| {})),
         mail: Some(crate::mail::MailSettings::new(APP_URL, MAIL_FROM)),
         transport: Some(crate::mail::Transport::Outbox(crate::mail::Outbox::new())),
