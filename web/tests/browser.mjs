@@ -70,6 +70,27 @@ await step("a reload keeps the session", async () => {
   await page.screenshot({ path: `${shots}/signed-in.png`, fullPage: true });
 });
 
+await step("the sessions list logs another device out", async () => {
+  const phone = await browser.newContext({ baseURL: base });
+  const other = await phone.newPage();
+  await other.goto("/");
+  const login = other.getByRole("region", { name: "Log in" });
+  await login.getByLabel("Email").fill(email);
+  await login.getByLabel("Password").fill(PASSWORD);
+  await login.getByRole("button", { name: "Log in" }).click();
+  await other.getByRole("region", { name: "Who am I" }).getByText(email).waitFor();
+  await page.reload();
+  const sessions = region("Sessions");
+  await sessions.getByRole("row").nth(2).waitFor();
+  assert.equal(await sessions.getByRole("row").count(), 3, "a header and two sessions");
+  await sessions.getByRole("button", { name: "Log out this device" }).click();
+  await status().getByText("That device is logged out.").waitFor();
+  assert.equal(await sessions.getByRole("row").count(), 2);
+  const refused = await other.evaluate(async () => (await fetch("/refresh", { method: "POST", headers: { "x-csrf-protection": "1" } })).status);
+  assert.equal(refused, 400, "the other device's refresh cookie no longer works");
+  await phone.close();
+});
+
 await step("an expired access token is refreshed silently", async () => {
   const before = (await context.cookies()).find((c) => c.name === "__Host-access_token").value;
   // What expiry does: the browser drops the cookie, and the page knows it is due.
