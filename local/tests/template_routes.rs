@@ -194,13 +194,18 @@ fn the_templates_cors_configuration_is_local_apis() {
 }
 
 #[test]
-fn cookie_sessions_turn_the_gateways_identity_source_and_cache_off() {
+fn the_authorizer_is_the_built_in_jwt_one_or_ours_and_cookie_sessions_turn_the_gateway_cache_off() {
     let template = load("template.yaml");
     let transforms = strings(&template["Transform"]);
     assert_eq!(transforms, ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"], "the !If in Auth needs both");
-    let identity =
-        &template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]["TokenAuthorizer"]["Identity"];
-    let choice = identity.as_vec().expect("Identity: !If [CookieSessionsOn, cookies, bearer]");
+    let authorizer = template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]["TokenAuthorizer"].clone();
+    let kinds = authorizer.as_vec().expect("TokenAuthorizer: !If [BuiltInJwtAuthorizer, jwt, lambda]");
+    assert_eq!(kinds[0].as_str(), Some("BuiltInJwtAuthorizer"));
+    let jwt = &kinds[1]["JwtConfiguration"];
+    assert_eq!((jwt["issuer"].as_str(), strings(&jwt["audience"])), (Some("Issuer"), vec!["Audience".to_string()]));
+    let rule = &template["Rules"]["JwtAuthorizerNeedsAnHttpsIssuer"];
+    assert!(!rule["Assertions"].is_badvalue(), "the jwt authorizer refuses to deploy without an Issuer");
+    let choice = kinds[2]["Identity"].as_vec().expect("Identity: !If [CookieSessionsOn, cookies, bearer]");
     assert_eq!(choice[0].as_str(), Some("CookieSessionsOn"));
     assert!(choice[1]["Headers"].is_badvalue(), "no identity source with cookies");
     assert_eq!(choice[1]["ReauthorizeEvery"].as_i64(), Some(0), "no gateway cache with cookies");
