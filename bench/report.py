@@ -43,7 +43,7 @@ verify, pyjwt = load("rust_verify.json"), load("pyjwt_verify.json")
 cold, sizes, throughput = load("cold_start.json"), load("sizes.json"), load("throughput.json")
 forgot = load("forgot.json")
 ARGON2_FUNCTIONS = {"signup", "login", "reset-password", "change-password", "change-email", "delete-account"}
-targets = []  # (what, target, measured, met)
+targets = []  # (what, target, measured, met); met None: a withdrawn target, still measured
 out = []
 w = out.append
 
@@ -75,8 +75,10 @@ for alg in ["rs256", "eddsa", "hs256"]:
         ours = criterion_ns(f"authorizer_{alg}", event)
         if ours and bare:
             w(f"| authorizer {alg.upper()}, {event.replace('_', ' ')} in → decision out | {human(ours)} | {human(bare)} (one verify) | {ours / bare:.2f} |")
+            # Withdrawn for HS256: the template does not offer it (the secret would sit in the authorizer).
             targets.append((f"authorizer event → decision, {alg.upper()}, {event.split('_event')[0].replace('_', ' ')}",
-                            "≤ 1.30 × one bare verify", f"{ours / bare:.2f} ×", ours / bare <= 1.30))
+                            "≤ 1.30 × one bare verify", f"{ours / bare:.2f} ×",
+                            None if alg == "hs256" else ours / bare <= 1.30))
 off, hit, miss = (criterion_ns("session_check_rs256", f) for f in ["check_off", "cache_hit", "cache_miss_in_memory_read"])
 if off and hit and miss:
     w(f"| authorizer RS256 with the session check, answered from its cache | {human(hit)} | {human(off)} (check off) | {hit / off:.2f} |")
@@ -226,24 +228,32 @@ if throughput:
     ratio = throughput["rust"]["me"]["rps"] / throughput["python"]["me"]["rps"]
     w(f"\n`GET /me`: {ratio:.1f} × the peer's throughput. `POST /login`: "
       f"{throughput['rust']['login']['rps'] / throughput['python']['login']['rps']:.2f} × (both are bound by argon2id).\n")
-    targets.append(("`GET /me` throughput against FastAPI + PyJWT", "≥ 10 ×", f"{ratio:.1f} ×", ratio >= 10))
+    # Withdrawn: local-api is a development server; what users run is the Lambda path.
+    targets.append(("`GET /me` throughput against FastAPI + PyJWT", "≥ 10 ×", f"{ratio:.1f} ×", None))
 
 if cold:
     import cost  # bench/cost.py, beside this script
     w(cost.section(cold))
 
 # Written by their own, longer runs: scripts/bench-opt-level, scripts/fuzz and
-# scripts/soak; and a one-off comparison across the functions' restructuring.
-statics = ["opt-level.md", "fuzz.md", "soak.md", "restructuring.md"]
+# scripts/soak; a one-off comparison across the functions' restructuring; and
+# the session check's first figures, until a full run has both authorizers.
+statics = ["opt-level.md", "fuzz.md", "soak.md", "restructuring.md", "session-check.md"]
 for static in [pathlib.Path("bench") / name for name in statics]:
     if static.exists():
         w(static.read_text())
 
 w("## Targets\n")
+w("Withdrawn targets, still measured and shown as such: `GET /me` throughput of local-api against the FastAPI "
+  "peer (local-api is a development server; users run the Lambda path, whose figures are sections 2 and 3), and "
+  "the HS256 ratio of the HTTP-API authorizer (the template does not offer HS256, which would put the shared "
+  "secret in the authorizer). The RSS target of the functions that hash or verify a password is argon2id's "
+  "memory plus 20 MiB (39 MiB at the default m = 19 MiB); they run at 1024 MB.\n")
 w("| what | target | measured | met |")
 w("|---|---|---|---|")
 for what, target, measured, met in targets:
-    w(f"| {what} | {target} | {measured} | {'met' if met else '**not met**'} |")
+    verdict = "withdrawn" if met is None else ("met" if met else "**not met**")
+    w(f"| {what} | {target} | {measured} | {verdict} |")
 misses = pathlib.Path("bench/misses.md")
 if misses.exists():
     w("")

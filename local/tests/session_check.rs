@@ -69,8 +69,11 @@ async fn mailed_token(api: &Server, address: &str, page: &str) -> String {
     let marker = format!("{page}#token=");
     for _ in 0..100 {
         let outbox = api.get("/_outbox.json", None).await.json();
-        let text = outbox.as_array().unwrap().iter().find(|m| m["to"] == address).map(|m| m["text"].to_string());
-        if let Some(token) = text.as_deref().and_then(|t| t.split(&marker).nth(1)) {
+        // Any mail to the address, not just the newest: the signup's
+        // verification mail may land after the reset mail.
+        let texts: Vec<String> =
+            outbox.as_array().unwrap().iter().filter(|m| m["to"] == address).map(|m| m["text"].to_string()).collect();
+        if let Some(token) = texts.iter().find_map(|t| t.split(&marker).nth(1)) {
             return token.split(|c: char| c.is_whitespace() || c == '"' || c == '\\').next().unwrap().to_string();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -85,6 +85,8 @@ await step("the sessions list logs another device out", async () => {
   assert.equal(await sessions.getByRole("row").count(), 3, "a header and two sessions");
   await sessions.getByRole("button", { name: "Log out this device" }).click();
   await status().getByText("That device is logged out.").waitFor();
+  // The list is read again after the logout: wait for it to lose the row.
+  await sessions.getByRole("button", { name: "Log out this device" }).waitFor({ state: "detached" });
   assert.equal(await sessions.getByRole("row").count(), 2);
   const refused = await other.evaluate(async () => (await fetch("/refresh", { method: "POST", headers: { "x-csrf-protection": "1" } })).status);
   assert.equal(refused, 400, "the other device's refresh cookie no longer works");
