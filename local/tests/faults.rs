@@ -285,18 +285,8 @@ async fn the_session_check_denies_while_dynamodb_fails_and_allows_once_it_answer
     services.session_check = shared::SessionCheckSettings { enabled: true, cache_seconds: 0 };
     let check = session_authorizer::SessionAuthorizer::new(DynamoStore::connect(&settings).await, &services);
     let (_, tokens) = b.user().await;
-    let event = |shape: &str| {
-        let template = testing::sample_events("authorizer").into_iter().find(|e| e.path.ends_with(shape)).unwrap();
-        let mut event: serde_json::Value = serde_json::from_str(&template.json).unwrap();
-        let authorization = format!("Bearer {}", tokens.access_token);
-        if event.get("authorizationToken").is_some() {
-            event["authorizationToken"] = json!(authorization);
-        } else {
-            event["headers"]["authorization"] = json!(authorization);
-            event["identitySource"] = json!([authorization]);
-        }
-        event.to_string()
-    };
+    let authorization = format!("Bearer {}", tokens.access_token);
+    let event = |shape: &str| testing::authorizer_event(shape, &authorization);
     let (v2, rest) = (event("http-v2.allow.json"), event("rest-token.allow.json"));
     assert!(session_authorizer::authorize(&v2, &check).await.unwrap().contains("\"isAuthorized\":true"));
     // A read is in no transaction, so cancelled transactions do not touch it.

@@ -8,22 +8,9 @@ use std::sync::Arc;
 use authorizer::{Authorizer, DecisionCache, authorize};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::Validation;
-use serde_json::json;
 use shared::claims::AccessClaims;
-use shared::testing::{self, sample_events};
+use shared::testing;
 use shared::{Algorithm, Clock, SystemClock};
-
-fn event(name: &str, authorization: &str) -> String {
-    let template = sample_events("authorizer").into_iter().find(|e| e.path.ends_with(name)).unwrap();
-    let mut event: serde_json::Value = serde_json::from_str(&template.json).unwrap();
-    if event.get("authorizationToken").is_some() {
-        event["authorizationToken"] = json!(authorization);
-    } else {
-        event["headers"]["authorization"] = json!(authorization);
-        event["identitySource"] = json!([authorization]);
-    }
-    event.to_string()
-}
 
 fn bench(c: &mut Criterion) {
     for (name, alg) in [("rs256", Algorithm::RS256), ("eddsa", Algorithm::EdDSA), ("hs256", Algorithm::HS256)] {
@@ -47,8 +34,8 @@ fn bench(c: &mut Criterion) {
         let deps =
             Authorizer { cache: DecisionCache::new(0), ..Authorizer::with(verifier.clone(), Arc::new(SystemClock)) };
         let cached = Authorizer::with(verifier.clone(), Arc::new(SystemClock));
-        let v2 = event("http-v2.allow.json", &format!("Bearer {token}"));
-        let rest = event("rest-token.allow.json", &format!("Bearer {token}"));
+        let v2 = testing::authorizer_event("http-v2.allow.json", &format!("Bearer {token}"));
+        let rest = testing::authorizer_event("rest-token.allow.json", &format!("Bearer {token}"));
         assert!(authorize(&v2, &deps).unwrap().contains("\"isAuthorized\":true"));
 
         let mut group = c.benchmark_group(format!("authorizer/{name}"));

@@ -7,21 +7,12 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use serde_json::json;
 use session_authorizer::{SessionAuthorizer, authorize};
 use shared::store::{MemoryStore, Store, Subject};
-use shared::testing::{self, sample_events};
+use shared::testing;
 use shared::{Clock, RefreshToken, SessionCheckSettings, SystemClock};
 
 const ADA: &str = "6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47";
-
-fn event(authorization: &str) -> String {
-    let template = sample_events("authorizer").into_iter().find(|e| e.path.ends_with("http-v2.allow.json")).unwrap();
-    let mut event: serde_json::Value = serde_json::from_str(&template.json).unwrap();
-    event["headers"]["authorization"] = json!(authorization);
-    event["identitySource"] = json!([authorization]);
-    event.to_string()
-}
 
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -32,7 +23,7 @@ fn bench(c: &mut Criterion) {
     let mut services = testing::services_with(shared::Algorithm::RS256, None, Arc::new(SystemClock));
     let issuer = services.issuer.clone().unwrap();
     let token = issuer.issue_access(Subject::new(ADA, "ada@example.com"), Some(&record.family_id), "", now).unwrap();
-    let event = event(&format!("Bearer {}", token.token));
+    let event = testing::authorizer_event("http-v2.allow.json", &format!("Bearer {}", token.token));
 
     let stateless = authorizer::Authorizer::new(&services);
     services.session_check = SessionCheckSettings { enabled: true, cache_seconds: 10 };

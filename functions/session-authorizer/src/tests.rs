@@ -44,7 +44,7 @@ impl World {
     }
 
     async fn decide(&self, shape: &str, token: &str) -> (&'static str, Value) {
-        let event = event(shape, &format!("Bearer {token}"));
+        let event = testing::authorizer_event(shape, &format!("Bearer {token}"));
         match authorize(&event, &self.deps).await {
             Err(Unauthorized) => ("unauthorized", Value::Null),
             Ok(json) => {
@@ -59,18 +59,6 @@ impl World {
     async fn allowed(&self, token: &str) -> bool {
         self.decide("http-v2.allow.json", token).await.0 == "allow"
     }
-}
-
-fn event(name: &str, authorization: &str) -> String {
-    let template = sample_events("authorizer").into_iter().find(|e| e.path.ends_with(name)).expect(name);
-    let mut event: Value = serde_json::from_str(&template.json).unwrap();
-    if event.get("authorizationToken").is_some() {
-        event["authorizationToken"] = json!(authorization);
-    } else {
-        event["headers"]["authorization"] = json!(authorization);
-        event["identitySource"] = json!([authorization]);
-    }
-    event.to_string()
 }
 
 const SHAPES: [&str; 3] = ["http-v2.allow.json", "rest-token.allow.json", "rest-request.allow.json"];
@@ -166,7 +154,7 @@ async fn an_allow_never_outlives_the_token_and_forged_tokens_are_never_looked_up
 #[tokio::test]
 async fn a_rest_event_without_a_token_is_unauthorized_as_before() {
     let w = world(10);
-    let mut event: Value = serde_json::from_str(&event("rest-token.allow.json", "")).unwrap();
+    let mut event: Value = serde_json::from_str(&testing::authorizer_event("rest-token.allow.json", "")).unwrap();
     event["authorizationToken"] = json!("");
     assert_eq!(authorize(&event.to_string(), &w.deps).await, Err(Unauthorized));
 }
@@ -180,7 +168,7 @@ async fn with_the_check_off_the_store_is_never_read() {
     let off = SessionAuthorizer::new(w.store.clone(), &services);
     w.store.revoke_family(ADA, &record.family_id, w.now()).await.unwrap();
     w.store.take_operations_used();
-    let event = event("http-v2.allow.json", &format!("Bearer {token}"));
+    let event = testing::authorizer_event("http-v2.allow.json", &format!("Bearer {token}"));
     assert!(authorize(&event, &off).await.unwrap().contains("\"isAuthorized\":true"));
     assert!(w.store.take_operations_used().is_empty());
 }

@@ -218,6 +218,20 @@ fn events_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
+/// The committed authorizer event `name` (e.g. `http-v2.allow.json`), sending
+/// `authorization` where its shape carries the token.
+pub fn authorizer_event(name: &str, authorization: &str) -> String {
+    let template = sample_events("authorizer").into_iter().find(|e| e.path.ends_with(name)).expect(name);
+    let mut event: Value = serde_json::from_str(&template.json).expect("a JSON event");
+    if event.get("authorizationToken").is_some() {
+        event["authorizationToken"] = serde_json::json!(authorization);
+    } else {
+        event["headers"]["authorization"] = serde_json::json!(authorization);
+        event["identitySource"] = serde_json::json!([authorization]);
+    }
+    event.to_string()
+}
+
 /// Every sample event of `function`; panics when there is none, so a renamed
 /// folder cannot silently test nothing.
 pub fn sample_events(function: &str) -> Vec<SampleEvent> {
