@@ -53,12 +53,10 @@ pub async fn handle<S: Store + Clone>(
         return answer;
     }
     forwarded(&mut parts.headers, peer);
-    let origin = parts.headers.get("origin").cloned();
+    let origin = parts.headers.get("origin").and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut response = route(app, parts, body, peer, request_id).await;
     if let Some(origin) = origin {
-        let mut request = hyper::HeaderMap::new();
-        request.insert("origin", origin);
-        crate::cors::decorate(&request, &mut response, &app.origins);
+        crate::cors::decorate(&origin, &mut response, &app.origins);
     }
     response
 }
