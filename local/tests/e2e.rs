@@ -61,7 +61,8 @@ async fn signup_creates_an_account_and_refuses_bad_input(api: &Server) {
     let address = email();
     let created = signup(api, &format!("  {}  ", address.to_uppercase())).await;
     assert_eq!(created["user"]["email"], address.as_str());
-    assert_eq!(created["user"].as_object().unwrap().len(), 5);
+    assert_eq!(created["user"].as_object().unwrap().len(), 6);
+    assert_eq!(created["user"]["mfa"], json!({"totp": false, "passkeys": 0}));
     assert_eq!(created["user"]["email_verified"], false);
     assert_error(&api.post("/signup", json!({"email": address, "password": PASSWORD})).await, 409, "email_taken");
     assert_error(&api.post("/signup", json!({"email": "nope", "password": PASSWORD})).await, 400, "invalid_request");

@@ -3,6 +3,7 @@
 //! error type. `docs/architecture.md` shows how the modules depend on each other.
 
 pub mod algorithm;
+pub mod amr;
 #[cfg(any(feature = "dynamodb", feature = "secrets"))]
 pub mod aws;
 pub mod caller;
@@ -17,11 +18,14 @@ pub mod email;
 pub mod error;
 pub mod keys;
 pub mod mail;
+#[cfg(feature = "totp")]
+pub mod mfa;
 pub mod new_password;
 pub mod onetime;
 pub mod origins;
 pub mod password;
 pub mod reauth;
+pub mod recovery;
 pub mod refresh;
 pub mod request;
 pub mod response;
@@ -38,6 +42,8 @@ pub mod store;
 pub mod testing;
 pub mod throttle;
 pub mod tokens;
+#[cfg(feature = "totp")]
+pub mod totp;
 
 pub use algorithm::Algorithm;
 pub use claims::AccessClaims;

@@ -119,6 +119,7 @@ impl RefreshToken {
             issued_at,
             expires_at: issued_at.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)),
             session_ends_at: crate::store::NO_SESSION_LIMIT,
+            amr: Vec::new(),
         }
     }
 }

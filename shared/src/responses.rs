@@ -23,6 +23,14 @@ pub struct UserBody {
     pub email_verified: bool,
     pub name: Option<String>,
     pub created_at: String,
+    pub mfa: MfaBody,
+}
+
+/// Which second factors guard the account.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct MfaBody {
+    pub totp: bool,
+    pub passkeys: u32,
 }
 
 impl From<&Profile> for UserBody {
@@ -34,6 +42,7 @@ impl From<&Profile> for UserBody {
             email_verified: profile.email_verified,
             name: profile.name.clone(),
             created_at,
+            mfa: MfaBody { totp: profile.totp, passkeys: 0 },
         }
     }
 }
@@ -80,7 +89,9 @@ mod tests {
             email_verified: false,
             name: None,
             created_at: 1_700_000_000,
+            totp: true,
         };
         assert_eq!(UserBody::from(&profile).created_at, "2023-11-14T22:13:20Z");
+        assert_eq!(UserBody::from(&profile).mfa, MfaBody { totp: true, passkeys: 0 });
     }
 }

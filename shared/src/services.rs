@@ -101,6 +101,8 @@ pub struct Services {
     /// The mailer's settings and transport.
     pub mail: Option<MailSettings>,
     pub transport: Option<Transport>,
+    /// The name authenticator apps show beside this service's codes (`TOTP_ISSUER`).
+    pub totp_issuer: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +130,7 @@ impl Services {
             handoff: None,
             mail: None,
             transport: None,
+            totp_issuer: totp_issuer(vars),
         })
     }
 
@@ -167,9 +170,29 @@ impl Services {
     }
 }
 
+/// `TOTP_ISSUER`, else the host of the token issuer (`JWT_ISSUER`), else a plain word.
+fn totp_issuer<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> String {
+    if let Some(name) = vars.optional("TOTP_ISSUER").map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) {
+        return name;
+    }
+    let issuer = vars.optional("JWT_ISSUER").unwrap_or_default();
+    let host = issuer.split("://").nth(1).and_then(|rest| rest.split(['/', ':']).next()).unwrap_or_default();
+    if host.is_empty() { "Account".into() } else { host.to_string() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_totp_issuer_defaults_to_the_token_issuers_host() {
+        let named = |pairs: &'static [(&'static str, &'static str)]| {
+            totp_issuer(&Vars::new(move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())))
+        };
+        assert_eq!(named(&[("TOTP_ISSUER", "Example Co"), ("JWT_ISSUER", "https://a.example")]), "Example Co");
+        assert_eq!(named(&[("JWT_ISSUER", "https://auth.example.com:8443/v1")]), "auth.example.com");
+        assert_eq!(named(&[]), "Account");
+    }
 
     #[test]
     fn a_signing_function_may_read_its_key_and_nothing_else_beyond_its_store_actions() {

@@ -72,18 +72,26 @@ impl Sessions {
         self.settings
     }
 
-    /// A new family for the user: its first refresh token, the record of it,
-    /// and the TOKENS body. Nothing is stored.
-    pub fn start(&self, subject: Subject<'_>, now: i64) -> Result<NewSession, ApiError> {
+    /// A new family for the user, who logged in by the methods `amr`
+    /// (`shared::amr`): its first refresh token, the record of it, and the
+    /// TOKENS body. Nothing is stored.
+    pub fn start(&self, subject: Subject<'_>, amr: &[&str], now: i64) -> Result<NewSession, ApiError> {
         let refresh = RefreshToken::first(subject.user_id);
-        let record = refresh.record(now, self.settings.refresh_ttl).within(self.session_end(now));
-        let tokens = self.tokens(&refresh, subject, record.expires_at, now)?;
+        let mut record = refresh.record(now, self.settings.refresh_ttl).within(self.session_end(now));
+        record.amr = amr.iter().map(|m| m.to_string()).collect();
+        let tokens = self.tokens(&refresh, subject, &record, now)?;
         Ok(NewSession { record, tokens })
     }
 
     /// Starts a session and stores it.
-    pub async fn open<S: Store>(&self, store: &S, subject: Subject<'_>, now: i64) -> Result<TokenPair, ApiError> {
-        let session = self.start(subject, now)?;
+    pub async fn open<S: Store>(
+        &self,
+        store: &S,
+        subject: Subject<'_>,
+        amr: &[&str],
+        now: i64,
+    ) -> Result<TokenPair, ApiError> {
+        let session = self.start(subject, amr, now)?;
         store.create_session(&session.record).await?;
         Ok(session.tokens)
     }
@@ -116,7 +124,7 @@ impl Sessions {
             }
         };
         let profile = profile.ok_or(ApiError::InvalidGrant(INVALID))?;
-        self.tokens(&next, profile.subject(), next_record.expires_at, now)
+        self.tokens(&next, profile.subject(), &next_record, now)
     }
 
     fn session_end(&self, now: i64) -> i64 {
@@ -132,10 +140,11 @@ impl Sessions {
         &self,
         refresh: &RefreshToken,
         subject: Subject<'_>,
-        refresh_expires_at: i64,
+        stored: &RefreshRecord,
         now: i64,
     ) -> Result<TokenPair, ApiError> {
-        let access = self.issuer.issue_access(subject, Some(&refresh.family_id), "", now)?;
+        let access = self.issuer.issue_for_session(subject, &refresh.family_id, &stored.amr, now)?;
+        let refresh_expires_at = stored.expires_at;
         Ok(TokenPair {
             access_token: access.token,
             token_type: "Bearer",
@@ -161,9 +170,11 @@ mod tests {
 
     #[test]
     fn a_started_session_is_one_refresh_token_and_its_record() {
-        let started = sessions().start(Subject::new(testing::ADA_ID, "a@b.co"), NOW).unwrap();
+        let started = sessions().start(Subject::new(testing::ADA_ID, "a@b.co"), crate::amr::PASSWORD, NOW).unwrap();
         let token = RefreshToken::parse(&started.tokens.refresh_token).unwrap();
-        assert_eq!(started.record, token.record(NOW, 30 * 86_400).within(NOW + 90 * 86_400));
+        let mut expected = token.record(NOW, 30 * 86_400).within(NOW + 90 * 86_400);
+        expected.amr = vec!["pwd".into()];
+        assert_eq!(started.record, expected);
         assert_eq!(started.tokens.refresh_expires_in, 30 * 86_400);
         assert_eq!((started.tokens.token_type, started.tokens.expires_in), ("Bearer", 900));
     }
@@ -172,7 +183,8 @@ mod tests {
     async fn every_access_token_of_a_session_names_it_as_sid() {
         let (store, sessions) = (MemoryStore::new(), sessions());
         let user = testing::seed_user(&store, &testing::cheap_passwords(), "a@b.co", testing::ADA_PASSWORD, NOW).await;
-        let first = sessions.open(&store, Subject::new(&user.id, &user.email), NOW).await.unwrap();
+        let first =
+            sessions.open(&store, Subject::new(&user.id, &user.email), crate::amr::PASSWORD, NOW).await.unwrap();
         let family = RefreshToken::parse(&first.refresh_token).unwrap().family_id;
         let next = sessions.rotate(&store, &RefreshToken::parse(&first.refresh_token).unwrap(), NOW + 1).await.unwrap();
         let verifier = crate::TokenVerifier::new(
@@ -194,7 +206,8 @@ mod tests {
     async fn an_opened_session_rotates_once_and_replays_its_successor_within_the_grace_interval() {
         let (store, sessions) = (MemoryStore::new(), sessions());
         let user = testing::seed_user(&store, &testing::cheap_passwords(), "a@b.co", testing::ADA_PASSWORD, NOW).await;
-        let first = sessions.open(&store, Subject::new(&user.id, &user.email), NOW).await.unwrap();
+        let first =
+            sessions.open(&store, Subject::new(&user.id, &user.email), crate::amr::PASSWORD, NOW).await.unwrap();
         let presented = RefreshToken::parse(&first.refresh_token).unwrap();
         let next = sessions.rotate(&store, &presented, NOW + 1).await.unwrap();
         let again = sessions.rotate(&store, &presented, NOW + 2).await.unwrap();
@@ -213,7 +226,8 @@ mod tests {
         let settings = SessionSettings { refresh_ttl: 1000, grace: 0, max_age: 100 };
         let sessions = Sessions::new(issuer, settings);
         let user = testing::seed_user(&store, &testing::cheap_passwords(), "a@b.co", testing::ADA_PASSWORD, NOW).await;
-        let first = sessions.open(&store, Subject::new(&user.id, &user.email), NOW).await.unwrap();
+        let first =
+            sessions.open(&store, Subject::new(&user.id, &user.email), crate::amr::PASSWORD, NOW).await.unwrap();
         assert_eq!(first.refresh_expires_in, 100);
         let token = RefreshToken::parse(&first.refresh_token).unwrap();
         let next = sessions.rotate(&store, &token, NOW + 60).await.unwrap();

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use shared::store::dynamo::{DynamoStore, test_store};
 use shared::store::{
-    Attempt, Count, Counter, Limit, MemoryStore, NO_SESSION_LIMIT, RefreshRecord, RefreshStatus, Refusal, Rotation,
-    Store, StoreError, TokenRef, User,
+    Attempt, Count, Counter, Limit, MemoryStore, NO_SESSION_LIMIT, RecoveryCodeUse, RefreshRecord, RefreshStatus,
+    Refusal, Rotation, Store, StoreError, TokenRef, User,
 };
 use shared::store::{EmailChange, OneTimeRecord, Proof, Purpose};
 use shared::{Clock, normalize_email};
@@ -74,6 +74,7 @@ fn record(user_id: &str, family_id: &str, issued_at: i64) -> RefreshRecord {
         issued_at,
         expires_at: issued_at + 30 * DAY,
         session_ends_at: NO_SESSION_LIMIT,
+        amr: Vec::new(),
     }
 }
 
@@ -418,8 +419,11 @@ async fn deleting_a_user_leaves_no_item_of_it_and_frees_the_email<S: Store + Ins
     session(&store, &ada.id).await;
     store.issue_token(&onetime(&ada.id, Purpose::VerifyEmail, "h", None)).await.unwrap();
     store.issue_token(&onetime(&ada.id, Purpose::ChangeEmail, "h", Some("ada@new.example"))).await.unwrap();
+    store.begin_totp(&ada.id, SECRET, now()).await.unwrap();
+    store.confirm_totp(&ada.id, SECRET, 1, &codes(3)).await.unwrap();
     let limit = Limit { max: 5, window: 60, backoff: None };
     for counter in [
+        Counter::MfaCodes(&ada.id),
         Counter::Email(&ada.email),
         Counter::Device { email: &ada.email, device: "d1" },
         Counter::Mails { address: &ada.email, purpose: "reset", span: 60 },
@@ -478,6 +482,116 @@ async fn a_session_is_live_until_it_is_revoked_expires_or_its_user_is_deleted<S:
     assert_eq!(live(second.family_id.clone()).await, None, "the account is gone");
 }
 
+const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const OTHER_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+fn codes(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("code-hash-{i}")).collect()
+}
+
+async fn a_totp_factor_is_pending_until_confirmed_and_a_confirmed_one_is_not_replaced<S: Store>(store: S) {
+    let ada = user("ada@example.com");
+    create_user(&store, &ada).await.unwrap();
+    assert_eq!(store.totp_factor(&ada.id).await.unwrap(), None);
+    assert!(store.begin_totp(&ada.id, OTHER_SECRET, now()).await.unwrap());
+    assert!(store.begin_totp(&ada.id, SECRET, now()).await.unwrap(), "a pending factor is replaced");
+    let pending = store.totp_factor(&ada.id).await.unwrap().unwrap();
+    assert_eq!((pending.secret.as_str(), pending.confirmed, pending.last_step), (SECRET, false, None));
+    assert!(!store.profile(&ada.id).await.unwrap().unwrap().totp, "not on while pending");
+
+    assert!(!store.confirm_totp(&ada.id, OTHER_SECRET, 7, &codes(10)).await.unwrap(), "the replaced secret");
+    assert!(store.confirm_totp(&ada.id, SECRET, 7, &codes(10)).await.unwrap());
+    assert!(!store.confirm_totp(&ada.id, SECRET, 8, &codes(10)).await.unwrap(), "confirmed once");
+    let on = store.totp_factor(&ada.id).await.unwrap().unwrap();
+    assert_eq!((on.confirmed, on.last_step, on.recovery_codes_left), (true, Some(7), 10));
+    assert!(store.profile(&ada.id).await.unwrap().unwrap().totp);
+    assert!(!store.begin_totp(&ada.id, OTHER_SECRET, now()).await.unwrap(), "a confirmed factor stays");
+    assert_eq!(store.totp_factor(&ada.id).await.unwrap().unwrap().secret, SECRET);
+
+    assert!(store.remove_totp(&ada.id).await.unwrap());
+    assert_eq!(store.totp_factor(&ada.id).await.unwrap(), None);
+    assert!(!store.profile(&ada.id).await.unwrap().unwrap().totp);
+    assert!(!store.remove_totp(&ada.id).await.unwrap(), "nothing left to remove");
+}
+
+async fn twenty_racing_uses_of_one_time_step_spend_it_once<S: Store + Clone>(store: S) {
+    let ada = user("ada@example.com");
+    create_user(&store, &ada).await.unwrap();
+    assert!(!store.spend_totp_step(&ada.id, 1).await.unwrap(), "no factor");
+    store.begin_totp(&ada.id, SECRET, now()).await.unwrap();
+    assert!(!store.spend_totp_step(&ada.id, 1).await.unwrap(), "a pending factor spends nothing");
+    store.confirm_totp(&ada.id, SECRET, 100, &codes(10)).await.unwrap();
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (store, id) = (store.clone(), ada.id.clone());
+        racers.spawn(async move { store.spend_totp_step(&id, 101).await.unwrap() });
+    }
+    let passed = racers.join_all().await.into_iter().filter(|ok| *ok).count();
+    assert_eq!(passed, 1);
+    assert!(!store.spend_totp_step(&ada.id, 101).await.unwrap(), "the same step again");
+    assert!(!store.spend_totp_step(&ada.id, 100).await.unwrap(), "an earlier step");
+    assert!(store.spend_totp_step(&ada.id, 103).await.unwrap(), "a later step");
+    assert_eq!(store.totp_factor(&ada.id).await.unwrap().unwrap().last_step, Some(103));
+}
+
+async fn ten_racing_uses_of_one_recovery_code_spend_it_once<S: Store + Clone>(store: S) {
+    let ada = user("ada@example.com");
+    create_user(&store, &ada).await.unwrap();
+    store.begin_totp(&ada.id, SECRET, now()).await.unwrap();
+    assert_eq!(store.spend_recovery_code(&ada.id, "code-hash-0").await.unwrap(), RecoveryCodeUse::Refused);
+    store.confirm_totp(&ada.id, SECRET, 1, &codes(10)).await.unwrap();
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (store, id) = (store.clone(), ada.id.clone());
+        racers.spawn(async move { store.spend_recovery_code(&id, "code-hash-4").await.unwrap() });
+    }
+    let uses = racers.join_all().await;
+    let spent: Vec<_> = uses.iter().filter(|u| **u != RecoveryCodeUse::Refused).collect();
+    assert_eq!(spent, [&RecoveryCodeUse::Spent { left: 9 }], "{uses:?}");
+    assert_eq!(store.spend_recovery_code(&ada.id, "code-hash-4").await.unwrap(), RecoveryCodeUse::Refused);
+    assert_eq!(store.spend_recovery_code(&ada.id, "no-such-hash").await.unwrap(), RecoveryCodeUse::Refused);
+    assert_eq!(store.spend_recovery_code(&ada.id, "code-hash-0").await.unwrap(), RecoveryCodeUse::Spent { left: 8 });
+    assert_eq!(store.totp_factor(&ada.id).await.unwrap().unwrap().recovery_codes_left, 8);
+}
+
+async fn a_one_time_token_is_redeemed_once_however_many_race<S: Store + Clone>(store: S) {
+    let ada = user("ada@example.com");
+    create_user(&store, &ada).await.unwrap();
+    store.issue_token(&onetime(&ada.id, Purpose::Mfa, "h", None)).await.unwrap();
+    let proof =
+        |hash: &'static str, at: i64| Proof { user_id: &ada.id, purpose: Purpose::Mfa, secret_hash: hash, now: at };
+    assert!(!store.redeem_token(proof("x", now())).await.unwrap(), "a wrong secret");
+    assert!(!store.redeem_token(proof("h", now() + 3_600)).await.unwrap(), "expired");
+    assert!(!store.redeem_token(Proof { purpose: Purpose::ResetPassword, ..proof("h", now()) }).await.unwrap());
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (store, id) = (store.clone(), ada.id.clone());
+        racers.spawn(async move {
+            let proof = Proof { user_id: &id, purpose: Purpose::Mfa, secret_hash: "h", now: now() };
+            store.redeem_token(proof).await.unwrap()
+        });
+    }
+    assert_eq!(racers.join_all().await.into_iter().filter(|ok| *ok).count(), 1);
+    assert!(!store.token_live(proof("h", now())).await.unwrap());
+}
+
+async fn every_successor_keeps_the_methods_its_session_began_with<S: Store>(store: S) {
+    let ada = user("ada@example.com");
+    create_user(&store, &ada).await.unwrap();
+    let mut first = record(&ada.id, "family-with-otp", now());
+    first.amr = vec!["pwd".into(), "otp".into()];
+    store.create_session(&first).await.unwrap();
+    let Rotation::Rotated(next) = rotate(&store, &first, now() + 1).await else { panic!("rotate") };
+    assert_eq!(next.amr, ["pwd", "otp"]);
+    let Rotation::Replayed(again) = rotate(&store, &first, now() + 2).await else { panic!("replay") };
+    assert_eq!(again.amr, ["pwd", "otp"]);
+    let Rotation::Rotated(third) = rotate(&store, &next, now() + 3).await else { panic!("rotate") };
+    assert_eq!(store.refresh_state(token_ref(&third)).await.unwrap().unwrap().token.amr, ["pwd", "otp"]);
+    let plain = session(&store, &ada.id).await;
+    let Rotation::Rotated(plain_next) = rotate(&store, &plain, now() + 1).await else { panic!("rotate") };
+    assert!(plain_next.amr.is_empty(), "a session stored without methods gets none");
+}
+
 macro_rules! contract {
     ($make:expr) => {
         contract!(@tests $make;
@@ -502,6 +616,11 @@ macro_rules! contract {
             deleting_a_user_leaves_no_item_of_it_and_frees_the_email,
             a_users_live_sessions_are_listed_newest_use_first_and_one_can_be_revoked,
             a_session_is_live_until_it_is_revoked_expires_or_its_user_is_deleted,
+            a_totp_factor_is_pending_until_confirmed_and_a_confirmed_one_is_not_replaced,
+            twenty_racing_uses_of_one_time_step_spend_it_once,
+            ten_racing_uses_of_one_recovery_code_spend_it_once,
+            a_one_time_token_is_redeemed_once_however_many_race,
+            every_successor_keeps_the_methods_its_session_began_with,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -86,6 +86,11 @@ pub struct AuthContext {
     /// The session (token family); absent for tokens issued before sessions were named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// How the session's login authenticated, space-separated (`pwd otp`):
+    /// gateway contexts hold strings, numbers and booleans, not lists. A
+    /// route that demands a second factor checks for `otp` or `mfa`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amr: Option<String>,
 }
 
 impl From<AccessClaims> for AuthContext {
@@ -97,6 +102,7 @@ impl From<AccessClaims> for AuthContext {
             jti: Some(c.jti),
             exp: Some(c.exp),
             sid: c.sid,
+            amr: c.amr.map(|methods| methods.join(" ")),
         }
     }
 }

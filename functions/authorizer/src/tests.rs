@@ -160,11 +160,13 @@ fn a_session_token_passes_its_sid_on_in_the_context() {
     let deps = deps(kit.verifier.clone(), NOW);
     let token = kit.with_claims(|c| {
         c.insert("sid".into(), "family-1".into());
+        c.insert("amr".into(), serde_json::json!(["pwd", "otp"]));
     });
     for (shape, event) in events_with(&format!("Bearer {token}")) {
         let (outcome, body) = decision(authorize(&event, &deps));
         assert_eq!(outcome, "allow", "{shape}: {body}");
         assert_eq!(body["context"]["sid"], "family-1", "{shape}");
+        assert_eq!(body["context"]["amr"], "pwd otp", "{shape}: the methods as one string");
     }
 }
 

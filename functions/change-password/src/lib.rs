@@ -77,7 +77,7 @@ async fn change<S: Store>(req: &Request, deps: &ChangePassword<S>) -> Result<Res
     // session nobody received.
     let now = deps.clock.now();
     let revoked = deps.store.revoke_all(&user_id, now).await?;
-    let tokens = deps.sessions.open(&deps.store, account.subject(), now).await?;
+    let tokens = deps.sessions.open(&deps.store, account.subject(), shared::amr::PASSWORD, now).await?;
     deps.store.set_password_hash(&account.email, &hash).await?;
     tracing::info!(%user_id, sessions_revoked = revoked, "password changed");
     deps.handoff.hand_off(MailJob::Notice { email: account.email.clone(), notice: Notice::PasswordChanged }).await;

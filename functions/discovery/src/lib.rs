@@ -48,7 +48,7 @@ pub fn document(issuer: &str, algorithm: &str) -> Option<serde_json::Value> {
         "response_types_supported": ["token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [algorithm],
-        "claims_supported": ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "email", "email_verified", "scope", "sid"],
+        "claims_supported": ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "email", "email_verified", "scope", "sid", "amr"],
     }))
 }
 

@@ -152,7 +152,7 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
         tracing::info!(user_id = %user.user_id, "login refused: email not verified");
         return Err(ApiError::EmailNotVerified);
     }
-    let tokens = deps.sessions.open(&deps.store, user.subject(), now).await?;
+    let tokens = deps.sessions.open(&deps.store, user.subject(), shared::amr::PASSWORD, now).await?;
     tracing::info!(user_id = %user.user_id, "login succeeded");
     let mut response = delivery.respond(StatusCode::OK, tokens);
     remember_device(&mut response, &deps.devices.issue(&email));

@@ -104,6 +104,9 @@ impl<S: Store> Mailer<S> {
                     Notice::PasswordChanged => Letter::PasswordChanged,
                     Notice::EmailChangeRequested { new_email } => Letter::EmailChangeRequested { new_email },
                     Notice::AccountDeleted => Letter::AccountDeleted,
+                    Notice::TotpEnabled => Letter::TotpEnabled,
+                    Notice::TotpRemoved => Letter::TotpRemoved,
+                    Notice::RecoveryCodeUsed { left } => Letter::RecoveryCodeUsed { left },
                 };
                 Ok(self.send(&email, letter).await)
             }

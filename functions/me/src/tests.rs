@@ -66,7 +66,8 @@ fn assert_user(response: &Response<Body>, user: &User) {
     assert_eq!(body["id"], user.id.as_str());
     assert_eq!(body["email"], ADA_EMAIL);
     assert_eq!(body["name"], "Ada Lovelace");
-    assert_eq!(body.as_object().unwrap().len(), 5);
+    assert_eq!(body.as_object().unwrap().len(), 6);
+    assert_eq!(body["mfa"], serde_json::json!({"totp": false, "passkeys": 0}));
     assert_eq!(body["email_verified"], false);
 }
 

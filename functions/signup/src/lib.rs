@@ -107,7 +107,7 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
     if required {
         return signup_unverified(deps, user).await;
     }
-    let session = deps.sessions.start(user.profile().subject(), now)?;
+    let session = deps.sessions.start(user.profile().subject(), shared::amr::PASSWORD, now)?;
     deps.store.create_user(&user, Some(&session.record)).await?;
     tracing::info!(user_id = %user.id, "account created");
     // Failures someone made against this email before it was registered are

@@ -38,9 +38,10 @@ async fn creates_the_account_and_its_first_session<S: Store>(store: S) {
     );
     assert_eq!(
         user.as_object().unwrap().len(),
-        5,
-        "USER has exactly id, email, email_verified, name, created_at: {user}"
+        6,
+        "USER has exactly id, email, email_verified, name, created_at, mfa: {user}"
     );
+    assert_eq!(user["mfa"], json!({"totp": false, "passkeys": 0}));
     assert_eq!(user["email_verified"], false);
     assert_eq!((body["token_type"].clone(), body["expires_in"].clone()), (json!("Bearer"), json!(900)));
     assert_eq!(body["refresh_expires_in"], 30 * 86_400);

@@ -27,6 +27,9 @@ pub enum Letter {
     PasswordChanged,
     EmailChangeRequested { new_email: String },
     AccountDeleted,
+    TotpEnabled,
+    TotpRemoved,
+    RecoveryCodeUsed { left: u32 },
 }
 
 /// The web app's page for each link.
@@ -35,6 +38,8 @@ pub fn page(purpose: Purpose) -> &'static str {
         Purpose::VerifyEmail => "/verify-email",
         Purpose::ResetPassword => "/reset-password",
         Purpose::ChangeEmail => "/confirm-email",
+        // Never mailed: a login's second step answers it directly.
+        Purpose::Mfa => "/",
     }
 }
 
@@ -122,6 +127,30 @@ impl Letters {
                 action: None,
                 after: "If this was not you, contact us: the address can be registered again.",
             },
+            Letter::TotpEnabled => Part {
+                subject: "Two-step login is on",
+                lead: "Logging in to your account now needs a code from your authenticator app after the password. \
+                       Keep your recovery codes somewhere safe."
+                    .into(),
+                action: None,
+                after: NOT_YOU,
+            },
+            Letter::TotpRemoved => Part {
+                subject: "Two-step login is off",
+                lead: "Your account no longer asks for a code from an authenticator app; the password alone logs in."
+                    .into(),
+                action: None,
+                after: NOT_YOU,
+            },
+            Letter::RecoveryCodeUsed { left } => Part {
+                subject: "A recovery code was used",
+                lead: format!(
+                    "A recovery code was used to log in to your account instead of a code from your authenticator \
+                     app. {left} unused codes are left."
+                ),
+                action: None,
+                after: NOT_YOU,
+            },
         };
         render(to, part)
     }
@@ -168,9 +197,15 @@ mod tests {
             .write("a@b.co", &Letter::EmailChangeRequested { new_email: "<x>@y.co".into() });
         assert!(!message.text.contains("https://"));
         assert!(message.html.contains("&lt;x&gt;@y.co") && !message.html.contains("<x>"), "{}", message.html);
-        for letter in
-            [Letter::PasswordReset, Letter::PasswordChanged, Letter::AccountDeleted, Letter::AlreadyRegistered]
-        {
+        for letter in [
+            Letter::PasswordReset,
+            Letter::PasswordChanged,
+            Letter::AccountDeleted,
+            Letter::AlreadyRegistered,
+            Letter::TotpEnabled,
+            Letter::TotpRemoved,
+            Letter::RecoveryCodeUsed { left: 9 },
+        ] {
             let m = Letters::new("https://app.example").write("a@b.co", &letter);
             assert!(!m.subject.is_empty() && m.html.starts_with("<!doctype html>") && !m.text.contains('<'), "{m:?}");
         }

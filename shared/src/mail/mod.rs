@@ -57,6 +57,9 @@ pub enum Notice {
     PasswordChanged,
     EmailChangeRequested { new_email: String },
     AccountDeleted,
+    TotpEnabled,
+    TotpRemoved,
+    RecoveryCodeUsed { left: u32 },
 }
 
 impl MailJob {
@@ -71,6 +74,9 @@ impl MailJob {
             Self::Notice { notice: Notice::PasswordChanged, .. } => "notice_password_changed",
             Self::Notice { notice: Notice::EmailChangeRequested { .. }, .. } => "notice_email_change",
             Self::Notice { notice: Notice::AccountDeleted, .. } => "notice_account_deleted",
+            Self::Notice { notice: Notice::TotpEnabled, .. } => "notice_totp_enabled",
+            Self::Notice { notice: Notice::TotpRemoved, .. } => "notice_totp_removed",
+            Self::Notice { notice: Notice::RecoveryCodeUsed { .. }, .. } => "notice_recovery_code_used",
         }
     }
 }

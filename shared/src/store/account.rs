@@ -1,5 +1,6 @@
 //! What the account-lifecycle flows keep: one-time tokens (verification,
-//! password reset, email change) and the outcomes of redeeming one.
+//! password reset, email change, a login's second step) and the outcomes of
+//! redeeming one.
 
 /// What a one-time token is for; a user has at most one live token per purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -7,10 +8,12 @@ pub enum Purpose {
     VerifyEmail,
     ResetPassword,
     ChangeEmail,
+    /// The second step of a login whose password was right.
+    Mfa,
 }
 
 impl Purpose {
-    pub const ALL: [Self; 3] = [Self::VerifyEmail, Self::ResetPassword, Self::ChangeEmail];
+    pub const ALL: [Self; 4] = [Self::VerifyEmail, Self::ResetPassword, Self::ChangeEmail, Self::Mfa];
 
     /// Its name in tokens, links, store keys and counters.
     pub fn name(self) -> &'static str {
@@ -18,6 +21,7 @@ impl Purpose {
             Self::VerifyEmail => "verify",
             Self::ResetPassword => "reset",
             Self::ChangeEmail => "email",
+            Self::Mfa => "mfa",
         }
     }
 

@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::ops::Op;
+use super::table::user_pk;
 use super::table::{address_pk, counter_key};
 use super::{
     Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, Purpose,
-    RefreshRecord, RefreshState, RefreshStatus, Rotation, SessionInfo, Store, StoreError, TokenRef, User, decide,
+    RecoveryCodeUse, RefreshRecord, RefreshState, RefreshStatus, Rotation, SessionInfo, Store, StoreError, TokenRef,
+    TotpFactor, User, decide,
 };
 
 #[derive(Default)]
@@ -25,6 +27,8 @@ struct Data {
     counters: HashMap<(String, String), (u32, i64)>,
     /// (user id, purpose) → the live one-time token
     onetime: HashMap<(String, Purpose), OneTimeRecord>,
+    /// user id → the TOTP factor and its unspent recovery-code hashes
+    totp: HashMap<String, (TotpFactor, BTreeSet<String>)>,
 }
 
 struct Family {
@@ -64,6 +68,13 @@ impl Data {
         self.onetime.remove(&slot)
     }
 
+    /// The user's profile as the other store reads it: with whether TOTP is on.
+    fn profile(&self, user_id: &str) -> Option<Profile> {
+        let mut profile = self.users.get(user_id)?.profile();
+        profile.totp = self.totp.get(user_id).is_some_and(|(f, _)| f.confirmed);
+        Some(profile)
+    }
+
     fn insert_token(&mut self, record: &RefreshRecord) {
         let stored = StoredToken { record: record.clone(), status: RefreshStatus::Active };
         self.tokens.insert(key(&record.user_id, &record.token_id), stored);
@@ -96,7 +107,8 @@ impl MemoryStore {
             + data.families.keys().filter(|(owner, _)| owner == user_id).count()
             + data.tokens.keys().filter(|(owner, _)| owner == user_id).count()
             + data.onetime.keys().filter(|(owner, _)| owner == user_id).count()
-            + data.counters.keys().filter(|(pk, _)| *pk == address_pk(email)).count()
+            + data.totp.keys().filter(|owner| *owner == user_id).count()
+            + data.counters.keys().filter(|(pk, _)| *pk == address_pk(email) || *pk == user_pk(user_id)).count()
     }
 
     /// Numbers of user, email and family records, for consistency checks in tests.
@@ -151,7 +163,7 @@ impl Store for MemoryStore {
     }
 
     async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
-        Ok(self.lock(Op::Profile)?.users.get(user_id).map(User::profile))
+        Ok(self.lock(Op::Profile)?.profile(user_id))
     }
 
     async fn set_password_hash(&self, email: &str, hash: &str) -> Result<(), StoreError> {
@@ -183,8 +195,8 @@ impl Store for MemoryStore {
         let state = data.state(presented.user_id, presented.token_id);
         Ok(match decide(presented, state.as_ref(), now, grace) {
             Decision::Rotate => {
-                let ends = state.as_ref().map_or(super::NO_SESSION_LIMIT, |s| s.token.session_ends_at);
-                let successor = successor.clone().within(ends);
+                let Some(state) = state else { return Ok(Rotation::Refused(super::Refusal::Unknown)) };
+                let successor = successor.clone().succeeding(&state.token);
                 if let Some(token) = data.tokens.get_mut(&key(presented.user_id, presented.token_id)) {
                     token.status = RefreshStatus::Rotated { successor: successor.clone(), rotated_at: now };
                 }
@@ -298,10 +310,10 @@ impl Store for MemoryStore {
         if !data.users.contains_key(proof.user_id) || data.spend(proof).is_none() {
             return Ok(None);
         }
-        Ok(data.users.get_mut(proof.user_id).map(|user| {
+        if let Some(user) = data.users.get_mut(proof.user_id) {
             user.email_verified = true;
-            user.profile()
-        }))
+        }
+        Ok(data.profile(proof.user_id))
     }
 
     async fn reset_password(&self, proof: Proof<'_>, password_hash: &str) -> Result<Option<Profile>, StoreError> {
@@ -309,11 +321,11 @@ impl Store for MemoryStore {
         if !data.users.contains_key(proof.user_id) || data.spend(proof).is_none() {
             return Ok(None);
         }
-        Ok(data.users.get_mut(proof.user_id).map(|user| {
+        if let Some(user) = data.users.get_mut(proof.user_id) {
             user.password_hash = password_hash.to_string();
             user.email_verified = true;
-            user.profile()
-        }))
+        }
+        Ok(data.profile(proof.user_id))
     }
 
     async fn change_email(&self, proof: Proof<'_>) -> Result<EmailChange, StoreError> {
@@ -335,7 +347,8 @@ impl Store for MemoryStore {
         let user = data.users.get_mut(proof.user_id).ok_or_else(|| StoreError::Corrupt("user vanished".into()))?;
         user.email = new_email;
         user.email_verified = true;
-        Ok(EmailChange::Changed { profile: user.profile(), old_email })
+        let profile = data.profile(proof.user_id).ok_or_else(|| StoreError::Corrupt("user vanished".into()))?;
+        Ok(EmailChange::Changed { profile, old_email })
     }
 
     async fn delete_user(&self, user_id: &str) -> Result<bool, StoreError> {
@@ -345,8 +358,73 @@ impl Store for MemoryStore {
         data.families.retain(|(owner, _), _| owner != user_id);
         data.tokens.retain(|(owner, _), _| owner != user_id);
         data.onetime.retain(|(owner, _), _| owner != user_id);
-        let counters = address_pk(&user.email);
-        data.counters.retain(|(pk, _), _| *pk != counters);
+        data.totp.remove(user_id);
+        let (counters, own) = (address_pk(&user.email), user_pk(user_id));
+        data.counters.retain(|(pk, _), _| *pk != counters && *pk != own);
         Ok(true)
+    }
+
+    async fn redeem_token(&self, proof: Proof<'_>) -> Result<bool, StoreError> {
+        Ok(self.lock(Op::RedeemToken)?.spend(proof).is_some())
+    }
+
+    async fn begin_totp(&self, user_id: &str, secret: &str, _now: i64) -> Result<bool, StoreError> {
+        let mut data = self.lock(Op::BeginTotp)?;
+        if data.totp.get(user_id).is_some_and(|(f, _)| f.confirmed) {
+            return Ok(false);
+        }
+        let pending =
+            TotpFactor { secret: secret.to_string(), confirmed: false, last_step: None, recovery_codes_left: 0 };
+        data.totp.insert(user_id.to_string(), (pending, BTreeSet::new()));
+        Ok(true)
+    }
+
+    async fn totp_factor(&self, user_id: &str) -> Result<Option<TotpFactor>, StoreError> {
+        Ok(self.lock(Op::ReadTotp)?.totp.get(user_id).map(|(factor, _)| factor.clone()))
+    }
+
+    async fn confirm_totp(
+        &self,
+        user_id: &str,
+        secret: &str,
+        step: u64,
+        recovery_hashes: &[String],
+    ) -> Result<bool, StoreError> {
+        let mut data = self.lock(Op::ConfirmTotp)?;
+        let Some((factor, codes)) = data.totp.get_mut(user_id).filter(|(f, _)| !f.confirmed && f.secret == secret)
+        else {
+            return Ok(false);
+        };
+        *codes = recovery_hashes.iter().cloned().collect();
+        factor.confirmed = true;
+        factor.last_step = Some(step);
+        factor.recovery_codes_left = u32::try_from(codes.len()).unwrap_or(u32::MAX);
+        Ok(true)
+    }
+
+    async fn spend_totp_step(&self, user_id: &str, step: u64) -> Result<bool, StoreError> {
+        let mut data = self.lock(Op::SpendTotpStep)?;
+        let Some((factor, _)) = data.totp.get_mut(user_id).filter(|(f, _)| f.confirmed) else { return Ok(false) };
+        if factor.last_step.is_some_and(|last| last >= step) {
+            return Ok(false);
+        }
+        factor.last_step = Some(step);
+        Ok(true)
+    }
+
+    async fn spend_recovery_code(&self, user_id: &str, hash: &str) -> Result<RecoveryCodeUse, StoreError> {
+        let mut data = self.lock(Op::SpendRecoveryCode)?;
+        let Some((factor, codes)) = data.totp.get_mut(user_id).filter(|(f, _)| f.confirmed) else {
+            return Ok(RecoveryCodeUse::Refused);
+        };
+        if !codes.remove(hash) {
+            return Ok(RecoveryCodeUse::Refused);
+        }
+        factor.recovery_codes_left = u32::try_from(codes.len()).unwrap_or(u32::MAX);
+        Ok(RecoveryCodeUse::Spent { left: factor.recovery_codes_left })
+    }
+
+    async fn remove_totp(&self, user_id: &str) -> Result<bool, StoreError> {
+        Ok(self.lock(Op::RemoveTotp)?.totp.remove(user_id).is_some())
     }
 }

@@ -8,12 +8,14 @@ use std::future::Future;
 mod account;
 #[cfg(feature = "dynamodb")]
 pub mod dynamo;
+mod factor;
 pub mod memory;
 pub mod ops;
 mod rotation;
 pub mod table;
 
 pub use account::{EmailChange, OneTimeRecord, Proof, Purpose};
+pub use factor::{RecoveryCodeUse, TotpFactor};
 pub use memory::MemoryStore;
 pub use ops::{Action, Op};
 pub use rotation::{Decision, decide, presents};
@@ -58,6 +60,7 @@ impl User {
             email_verified: self.email_verified,
             name: self.name.clone(),
             created_at: self.created_at,
+            totp: false,
         }
     }
 }
@@ -94,6 +97,8 @@ pub struct Profile {
     pub email_verified: bool,
     pub name: Option<String>,
     pub created_at: i64,
+    /// Whether a confirmed TOTP factor guards the account.
+    pub totp: bool,
 }
 
 impl Profile {
@@ -116,6 +121,10 @@ pub struct RefreshRecord {
     /// of the family outlives it. `NO_SESSION_LIMIT` for tokens stored before
     /// sessions had a limit: their next rotation sets one.
     pub session_ends_at: i64,
+    /// How the session's login authenticated (RFC 8176 `amr` values); every
+    /// token of a family carries its first token's. Empty for sessions
+    /// stored before methods were kept.
+    pub amr: Vec<String>,
 }
 
 pub const NO_SESSION_LIMIT: i64 = i64::MAX;
@@ -127,6 +136,11 @@ impl RefreshRecord {
         self.session_ends_at = self.session_ends_at.min(session_ends_at);
         self.expires_at = self.expires_at.min(self.session_ends_at);
         self
+    }
+
+    /// This record as a successor of `presented`: in the same session, by the same methods.
+    pub fn succeeding(self, presented: &RefreshRecord) -> Self {
+        Self { amr: presented.amr.clone(), ..self.within(presented.session_ends_at) }
     }
 }
 
@@ -200,6 +214,8 @@ pub enum Counter<'a> {
     SignupsFrom(&'a str),
     /// Mails of one purpose sent to one address within `span` seconds.
     Mails { address: &'a str, purpose: &'a str, span: u64 },
+    /// Second-factor codes tried for one user's pending login.
+    MfaCodes(&'a str),
 }
 
 /// How a counter limits. It counts up to `max` freely; with `backoff`, each
@@ -335,7 +351,43 @@ pub trait Store: Send + Sync + 'static {
     /// Spends an email-change token and moves the user's email claim to the
     /// token's new address, in one write: all of it or nothing.
     fn change_email(&self, proof: Proof<'_>) -> impl Future<Output = Result<EmailChange, StoreError>> + Send;
+    /// Spends the token `proof` presents, with no other effect; `false`
+    /// (nothing written) when it is not the user's live token of its purpose.
+    fn redeem_token(&self, proof: Proof<'_>) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Removes every item of the user: profile, email claim, sessions,
-    /// one-time tokens and the counters of its address. `false` for an unknown user.
+    /// one-time tokens, its factors and the counters of its address. `false` for an unknown user.
     fn delete_user(&self, user_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores a pending TOTP secret (base32), replacing a pending one;
+    /// `false` (nothing written) when a confirmed factor is in place.
+    fn begin_totp(
+        &self,
+        user_id: &str,
+        secret: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn totp_factor(&self, user_id: &str) -> impl Future<Output = Result<Option<TotpFactor>, StoreError>> + Send;
+    /// Confirms the pending factor with `secret`, whose code for `step` was
+    /// just shown, and stores the recovery-code hashes; the profile then
+    /// says TOTP is on. `false` (nothing written) when that secret is not
+    /// the pending one.
+    fn confirm_totp(
+        &self,
+        user_id: &str,
+        secret: &str,
+        step: u64,
+        recovery_hashes: &[String],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Spends time step `step` of the confirmed factor: `true` only if it is
+    /// later than the last step spent, however many callers race with it.
+    fn spend_totp_step(&self, user_id: &str, step: u64) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Spends one recovery code by its hash, once however many race.
+    fn spend_recovery_code(
+        &self,
+        user_id: &str,
+        hash: &str,
+    ) -> impl Future<Output = Result<RecoveryCodeUse, StoreError>> + Send;
+    /// Removes the factor (pending or confirmed) and its recovery codes;
+    /// `false` when there was none.
+    fn remove_totp(&self, user_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

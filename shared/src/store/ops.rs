@@ -54,6 +54,13 @@ pub enum Op {
     ResetPassword,
     ChangeEmail,
     DeleteUser,
+    RedeemToken,
+    BeginTotp,
+    ReadTotp,
+    ConfirmTotp,
+    SpendTotpStep,
+    SpendRecoveryCode,
+    RemoveTotp,
     /// The read that opens connections during init; every function with a store makes it.
     WarmUp,
 }
@@ -70,8 +77,20 @@ impl Op {
             | Self::RefreshState
             | Self::ReadSession
             | Self::ReadCounter
+            | Self::ReadTotp
             | Self::WarmUp => &[GetItem],
-            Self::SetPasswordHash | Self::RevokeFamily | Self::Reserve | Self::Release => &[UpdateItem],
+            Self::SetPasswordHash
+            | Self::RevokeFamily
+            | Self::Reserve
+            | Self::Release
+            | Self::SpendTotpStep
+            | Self::SpendRecoveryCode => &[UpdateItem],
+            // A conditional put: no confirmed factor may be replaced.
+            Self::BeginTotp => &[PutItem],
+            // The factor and the profile's flag in one transaction.
+            Self::ConfirmTotp => &[UpdateItem],
+            Self::RemoveTotp => &[DeleteItem, UpdateItem],
+            Self::RedeemToken => &[DeleteItem],
             // Reads the token and its family, then retires, writes and extends
             // in one transaction, or revokes the family on reuse.
             Self::RotateRefresh => &[GetItem, UpdateItem, PutItem],

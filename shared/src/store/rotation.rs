@@ -58,6 +58,7 @@ mod tests {
             issued_at,
             expires_at: issued_at + 1000,
             session_ends_at: super::super::NO_SESSION_LIMIT,
+            amr: Vec::new(),
         }
     }
 

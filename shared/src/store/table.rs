@@ -9,6 +9,8 @@
 //! | token family      | `USER#<user id>`   | `FAMILY#<fam id>`  |
 //! | refresh token     | `USER#<user id>`   | `TOKEN#<token id>` |
 //! | one-time token    | `USER#<user id>`   | `ONETIME#<purpose>`|
+//! | TOTP factor       | `USER#<user id>`   | `MFA#TOTP`         |
+//! | second-step tries | `USER#<user id>`   | `MFAFAIL`          |
 //! | login attempts    | `LOGINFAIL#<email>`| `WINDOW`           |
 //! | ... from a device | `LOGINFAIL#<email>`| `DEVICE#<id>`      |
 //! | mails sent        | `LOGINFAIL#<email>`| `MAIL#<purpose>#<span>` |
@@ -61,6 +63,9 @@ pub fn counter_key(counter: Counter<'_>) -> (String, String) {
         Counter::Mails { address, purpose, span } => (address_pk(address), format!("MAIL#{purpose}#{span}")),
         Counter::LoginsFrom(source) => (format!("SOURCE#LOGIN#{source}"), COUNTER_SK.into()),
         Counter::SignupsFrom(source) => (format!("SOURCE#SIGNUP#{source}"), COUNTER_SK.into()),
+        Counter::MfaCodes(user_id) => (user_pk(user_id), MFA_CODES_SK.into()),
     }
 }
 pub const COUNTER_SK: &str = "WINDOW";
+pub const MFA_CODES_SK: &str = "MFAFAIL";
+pub const TOTP_SK: &str = "MFA#TOTP";

@@ -50,6 +50,7 @@ pub fn services_with(algorithm: Algorithm, extra_jwks: Option<&str>, clock: Arc<
         handoff: Some(crate::mail::Handoff::task(|_| {})),
         mail: Some(crate::mail::MailSettings::new(APP_URL, MAIL_FROM)),
         transport: Some(crate::mail::Transport::Outbox(crate::mail::Outbox::new())),
+        totp_issuer: "Example".into(),
     }
 }
 
@@ -203,7 +204,10 @@ pub async fn unreachable_store() -> crate::store::dynamo::DynamoStore {
 
 /// Opens a session for `user`, as login would, and returns its tokens.
 pub async fn login<S: Store>(store: &S, sessions: &Sessions, user: &User, now: i64) -> crate::TokenPair {
-    sessions.open(store, crate::store::Subject::new(&user.id, &user.email), now).await.expect("open a session")
+    sessions
+        .open(store, crate::store::Subject::new(&user.id, &user.email), crate::amr::PASSWORD, now)
+        .await
+        .expect("open a session")
 }
 
 /// One file of `events/<function>/`, named `<description>.<expected>.json`.

@@ -207,6 +207,28 @@ impl TokenIssuer {
         scope: &str,
         now: i64,
     ) -> Result<IssuedAccess, TokenError> {
+        self.issue(subject, session, &[], scope, now)
+    }
+
+    /// An access token of session `session`, whose login used the methods `amr`.
+    pub fn issue_for_session(
+        &self,
+        subject: Subject<'_>,
+        session: &str,
+        amr: &[String],
+        now: i64,
+    ) -> Result<IssuedAccess, TokenError> {
+        self.issue(subject, Some(session), amr, "", now)
+    }
+
+    fn issue(
+        &self,
+        subject: Subject<'_>,
+        session: Option<&str>,
+        amr: &[String],
+        scope: &str,
+        now: i64,
+    ) -> Result<IssuedAccess, TokenError> {
         let iat = u64::try_from(now).unwrap_or(0);
         let claims = AccessClaims {
             iss: self.issuer.clone(),
@@ -220,7 +242,7 @@ impl TokenIssuer {
             email_verified: Some(subject.email_verified),
             scope: scope.to_string(),
             sid: session.map(str::to_string),
-            amr: None,
+            amr: (!amr.is_empty()).then(|| amr.to_vec()),
         };
         let token =
             jsonwebtoken::encode(&self.header, &claims, self.key.encoding_key()).map_err(|_| TokenError::Signing)?;

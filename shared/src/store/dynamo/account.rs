@@ -17,7 +17,7 @@ use crate::store::{EmailChange, OneTimeRecord, Profile, Proof, StoreError};
 /// BatchWriteItem takes at most this many requests.
 const BATCH: usize = 25;
 
-fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, StoreError> {
+pub(super) fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, StoreError> {
     result.map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -66,7 +66,7 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().delete(built(delete.build())?).build())
     }
 
-    fn set(
+    pub(super) fn set(
         &self,
         item_key: Item,
         expression: &str,

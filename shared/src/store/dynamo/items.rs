@@ -65,7 +65,13 @@ pub fn profile_from(item: &Item) -> Result<Profile, StoreError> {
         email_verified: flag(item, "email_verified"),
         name: opt_s(item, "name"),
         created_at: get_n(item, "created_at")?,
+        totp: flag(item, "mfa_totp"),
     })
+}
+
+/// A token's authentication methods, kept space-separated as `scope` is.
+pub fn methods(item: &Item) -> Vec<String> {
+    opt_s(item, "amr").map(|amr| amr.split_whitespace().map(str::to_string).collect()).unwrap_or_default()
 }
 
 /// The email claim, which also holds what login needs.
@@ -98,6 +104,7 @@ pub fn successor_from(item: &Item, token: &RefreshRecord) -> Result<Option<(Refr
         issued_at: get_n(item, "successor_issued_at")?,
         expires_at: get_n(item, "successor_expires_at")?,
         session_ends_at: opt_n(item, "successor_session_ends_at").unwrap_or(token.session_ends_at),
+        amr: token.amr.clone(),
     };
     Ok(Some((successor, rotated_at)))
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod factor;
 mod items;
 
 use std::time::Duration;
@@ -27,8 +28,9 @@ use super::table::{
     EMAIL_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, counter_key, email_pk, family_sk, token_sk, user_pk,
 };
 use super::{
-    Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, RefreshRecord,
-    RefreshState, RefreshStatus, Rotation, SessionInfo, Store, StoreError, TokenRef, User, decide,
+    Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, RecoveryCodeUse,
+    RefreshRecord, RefreshState, RefreshStatus, Rotation, SessionInfo, Store, StoreError, TokenRef, TotpFactor, User,
+    decide,
 };
 use crate::config::StoreSettings;
 
@@ -388,6 +390,9 @@ fn token_item(record: &RefreshRecord) -> Item {
     item.insert("expires_at".into(), n(record.expires_at));
     item.insert("session_ends_at".into(), n(record.session_ends_at));
     item.insert(super::table::TTL_ATTRIBUTE.into(), n(record.expires_at));
+    if !record.amr.is_empty() {
+        item.insert("amr".into(), s(record.amr.join(" ")));
+    }
     item
 }
 
@@ -466,6 +471,7 @@ impl Store for DynamoStore {
             issued_at: get_n(&item, "issued_at")?,
             expires_at: get_n(&item, "expires_at")?,
             session_ends_at: items::opt_n(&item, "session_ends_at").unwrap_or(super::NO_SESSION_LIMIT),
+            amr: items::methods(&item),
         };
         let status = match items::successor_from(&item, &record)? {
             None => RefreshStatus::Active,
@@ -487,8 +493,8 @@ impl Store for DynamoStore {
             let state = self.refresh_state(presented).await?;
             match decide(presented, state.as_ref(), now, grace) {
                 Decision::Rotate => {
-                    let ends = state.as_ref().map_or(super::NO_SESSION_LIMIT, |s| s.token.session_ends_at);
-                    let successor = successor.clone().within(ends);
+                    let Some(state) = &state else { return Ok(Rotation::Refused(super::Refusal::Unknown)) };
+                    let successor = successor.clone().succeeding(&state.token);
                     if self.try_rotate(presented, &successor, now).await? {
                         return Ok(Rotation::Rotated(successor));
                     }
@@ -629,7 +635,41 @@ impl Store for DynamoStore {
         self.move_claim(proof).await
     }
 
+    async fn redeem_token(&self, proof: Proof<'_>) -> Result<bool, StoreError> {
+        self.spend_onetime(proof).await
+    }
+
     async fn delete_user(&self, user_id: &str) -> Result<bool, StoreError> {
         self.remove_user(user_id).await
+    }
+
+    async fn begin_totp(&self, user_id: &str, secret: &str, now: i64) -> Result<bool, StoreError> {
+        self.put_pending_totp(user_id, secret, now).await
+    }
+
+    async fn totp_factor(&self, user_id: &str) -> Result<Option<TotpFactor>, StoreError> {
+        self.read_totp(user_id).await
+    }
+
+    async fn confirm_totp(
+        &self,
+        user_id: &str,
+        secret: &str,
+        step: u64,
+        recovery_hashes: &[String],
+    ) -> Result<bool, StoreError> {
+        self.confirm_pending_totp(user_id, secret, step, recovery_hashes).await
+    }
+
+    async fn spend_totp_step(&self, user_id: &str, step: u64) -> Result<bool, StoreError> {
+        self.spend_step(user_id, step).await
+    }
+
+    async fn spend_recovery_code(&self, user_id: &str, hash: &str) -> Result<RecoveryCodeUse, StoreError> {
+        self.spend_code(user_id, hash).await
+    }
+
+    async fn remove_totp(&self, user_id: &str) -> Result<bool, StoreError> {
+        self.delete_totp(user_id).await
     }
 }
