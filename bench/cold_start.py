@@ -41,6 +41,11 @@ FIRST = {
     "list-sessions": "bearer-token.200.json",
     "end-session": "bearer-token.204.json",
     "discovery": "get.200.json",
+    "enroll-totp": "authorizer-context.200.json",
+    # A code that passes depends on the time; the static first event is a refusal.
+    "confirm-totp": "nothing-pending.400.json",
+    "remove-totp": "recovery-code.204.json",
+    "login-mfa": "recovery-code.200.json",
     "mailer": None,
 }
 # The mailer's events are the jobs the other functions hand it, sent through

@@ -292,6 +292,54 @@ fn sessions(events: &Path, bearer: &str, authorizer: &Value) {
     write(events, "end-session/no-token.401.json", &end_session(&family, json!({})));
 }
 
+/// TOTP: Ada has none, Katherine has it on (her sample secret, recovery
+/// codes and pending `mfa_token`). A TOTP code depends on the time it is
+/// sent, so the events that pass a second factor use a recovery code.
+fn second_factor(events: &Path, ada: &Value) {
+    let mut katherine = ada.clone();
+    katherine["lambda"]["sub"] = json!(samples::KATHERINE_ID);
+    katherine["lambda"]["email"] = json!(samples::KATHERINE_EMAIL);
+    let enroll = || json_post("/mfa/totp/enroll", json!({}));
+    write(events, "enroll-totp/authorizer-context.200.json", &authorized(enroll(), ada));
+    write(events, "enroll-totp/already-on.400.json", &authorized(enroll(), &katherine));
+    write(events, "enroll-totp/no-token.401.json", &enroll());
+
+    let confirm = |code: &str| json_post("/mfa/totp/confirm", json!({ "code": code }));
+    write(events, "confirm-totp/nothing-pending.400.json", &authorized(confirm("123456"), ada));
+    write(events, "confirm-totp/missing-code.400.json", &authorized(json_post("/mfa/totp/confirm", json!({})), ada));
+    write(events, "confirm-totp/no-token.401.json", &confirm("123456"));
+
+    let remove = |code: &str| json_delete("/mfa/totp", json!({ "code": code }));
+    write(
+        events,
+        "remove-totp/recovery-code.204.json",
+        &authorized(remove(samples::KATHERINE_RECOVERY_CODE), &katherine),
+    );
+    write(events, "remove-totp/wrong-code.400.json", &authorized(remove("not-a-code"), &katherine));
+    write(events, "remove-totp/not-on.400.json", &authorized(remove("123456"), ada));
+    write(events, "remove-totp/no-token.401.json", &remove(samples::KATHERINE_RECOVERY_CODE));
+
+    let step = |body: Value| json_post("/login/mfa", body);
+    let token = samples::KATHERINE_MFA_TOKEN;
+    write(
+        events,
+        "login-mfa/recovery-code.200.json",
+        &step(json!({"mfa_token": token, "recovery_code": samples::KATHERINE_RECOVERY_CODE})),
+    );
+    write(events, "login-mfa/wrong-code.400.json", &step(json!({"mfa_token": token, "code": "not-a-code"})));
+    write(
+        events,
+        "login-mfa/unknown-token.400.json",
+        &step(json!({"mfa_token": samples::RESET_TOKEN, "recovery_code": samples::KATHERINE_RECOVERY_CODE})),
+    );
+    write(events, "login-mfa/missing-code.400.json", &step(json!({"mfa_token": token})));
+    write(
+        events,
+        "login/totp-on.403.json",
+        &json_post("/login", json!({"email": samples::KATHERINE_EMAIL, "password": ADA_PASSWORD})),
+    );
+}
+
 fn write(dir: &Path, name: &str, event: &Value) {
     let path = dir.join(name);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -398,6 +446,7 @@ fn main() {
 
     account_lifecycle(events, &bearer, &authorized["requestContext"]["authorizer"]);
     sessions(events, &bearer, &authorized["requestContext"]["authorizer"]);
+    second_factor(events, &authorized["requestContext"]["authorizer"]);
 
     // Authorizer events, named by the decision they must get.
     let other = "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJhZG1pbiJ9.";

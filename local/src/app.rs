@@ -6,18 +6,22 @@ use std::sync::Arc;
 use change_email::ChangeEmail;
 use change_password::ChangePassword;
 use confirm_email::ConfirmEmail;
+use confirm_totp::ConfirmTotp;
 use delete_account::DeleteAccount;
 use discovery::Discovery;
 use end_session::EndSession;
+use enroll_totp::EnrollTotp;
 use forgot_password::ForgotPassword;
 use jwks::Jwks;
 use lambda_http::{Body, Request, Response};
 use list_sessions::ListSessions;
 use login::Login;
+use login_mfa::LoginMfa;
 use logout::Logout;
 use mailer::Mailer;
 use me::Me;
 use refresh::Refresh;
+use remove_totp::RemoveTotp;
 use reset_password::ResetPassword;
 use send_verification::SendVerification;
 use session_authorizer::SessionAuthorizer;
@@ -46,6 +50,10 @@ pub struct App<S> {
     pub delete_account: DeleteAccount<S>,
     pub list_sessions: ListSessions<S>,
     pub end_session: EndSession<S>,
+    pub enroll_totp: EnrollTotp<S>,
+    pub confirm_totp: ConfirmTotp<S>,
+    pub remove_totp: RemoveTotp<S>,
+    pub login_mfa: LoginMfa<S>,
     /// The token checks, and the session check when `SESSION_CHECK` is on.
     pub authorizer: SessionAuthorizer<S>,
     /// `CORS_ALLOW_ORIGINS`, for the gateway's CORS answers.
@@ -93,6 +101,10 @@ impl<S: Store + Clone> App<S> {
             delete_account: DeleteAccount::new(store.clone(), services),
             list_sessions: ListSessions::new(store.clone(), services),
             end_session: EndSession::new(store.clone(), services),
+            enroll_totp: EnrollTotp::new(store.clone(), services),
+            confirm_totp: ConfirmTotp::new(store.clone(), services),
+            remove_totp: RemoveTotp::new(store.clone(), services),
+            login_mfa: LoginMfa::new(store.clone(), services),
             authorizer: SessionAuthorizer::new(store, services),
             origins: services.origins.clone(),
             outbox,
@@ -123,6 +135,10 @@ impl<S: Store + Clone> App<S> {
             Function::DeleteAccount => Box::pin(delete_account::handle(request, &self.delete_account)).await,
             Function::ListSessions => Box::pin(list_sessions::handle(request, &self.list_sessions)).await,
             Function::EndSession => Box::pin(end_session::handle(request, &self.end_session)).await,
+            Function::EnrollTotp => Box::pin(enroll_totp::handle(request, &self.enroll_totp)).await,
+            Function::ConfirmTotp => Box::pin(confirm_totp::handle(request, &self.confirm_totp)).await,
+            Function::RemoveTotp => Box::pin(remove_totp::handle(request, &self.remove_totp)).await,
+            Function::LoginMfa => Box::pin(login_mfa::handle(request, &self.login_mfa)).await,
         };
         // The handlers map every error to a response; this arm is unreachable in practice.
         result.unwrap_or_else(|_| shared::ApiError::Internal.into_response())
@@ -147,6 +163,10 @@ pub fn needs(function: Function) -> &'static shared::Needs {
         Function::ChangeEmail => &change_email::NEEDS,
         Function::ConfirmEmail => &confirm_email::NEEDS,
         Function::DeleteAccount => &delete_account::NEEDS,
+        Function::EnrollTotp => &enroll_totp::NEEDS,
+        Function::ConfirmTotp => &confirm_totp::NEEDS,
+        Function::RemoveTotp => &remove_totp::NEEDS,
+        Function::LoginMfa => &login_mfa::NEEDS,
         Function::ListSessions => &list_sessions::NEEDS,
         Function::EndSession => &end_session::NEEDS,
     }

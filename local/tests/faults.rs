@@ -231,8 +231,50 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                 b.under_fault(fault, operation, route, req).await;
                 assert!(b.refresh_token_is_untouched(&tokens).await, "the session is still live");
             }
-            Function::Logout | Function::Me | Function::ChangeEmail | Function::ListSessions | Function::EndSession => {
+            // A read and a put, no transaction.
+            Function::EnrollTotp if !transactions_only => {
+                let (user, tokens) = b.user().await;
+                b.under_fault(fault, operation, route, bearer(json_post(route.path, &json!({})), &tokens)).await;
+                assert_eq!(b.direct.totp_factor(&user.id).await.unwrap(), None, "nothing enrolled");
             }
+            Function::ConfirmTotp => {
+                // The factor stays pending and the profile says TOTP is off.
+                let (user, tokens) = b.user().await;
+                let secret = shared::totp::TotpSecret::generate();
+                b.direct.begin_totp(&user.id, &secret.base32(), b.clock.now()).await.unwrap();
+                let app = shared::totp::Authenticator::new(&secret, "", "");
+                let body = json!({"code": testing::totp_code(&app, b.clock.now())});
+                b.under_fault(fault, operation, route, bearer(json_post(route.path, &body), &tokens)).await;
+                assert!(!b.direct.totp_factor(&user.id).await.unwrap().unwrap().confirmed, "still pending");
+                assert!(!b.direct.profile(&user.id).await.unwrap().unwrap().totp, "still off");
+            }
+            Function::RemoveTotp => {
+                // TOTP stays on, secret and profile alike.
+                let (user, tokens) = b.user().await;
+                let (app, _) = testing::enable_totp(&b.direct, &user.id, b.clock.now()).await;
+                let body = json!({"code": testing::totp_code(&app, b.clock.now())}).to_string();
+                let req = testing::request(Method::DELETE, route.path, Some("application/json"), body);
+                b.under_fault(fault, operation, route, bearer(req, &tokens)).await;
+                assert!(b.direct.totp_factor(&user.id).await.unwrap().unwrap().confirmed, "the factor is still there");
+                assert!(b.direct.profile(&user.id).await.unwrap().unwrap().totp, "the profile says on");
+            }
+            Function::LoginMfa => {
+                // No session is opened.
+                let (user, _) = b.user().await;
+                let (app, _) = testing::enable_totp(&b.direct, &user.id, b.clock.now()).await;
+                let challenge = shared::mfa::challenge(&b.direct, &user.id, b.clock.now()).await.unwrap();
+                let mfa_token = testing::body_json(&challenge)["mfa_token"].clone();
+                let families = b.count(&user.id, "FAMILY#").await;
+                let body = json!({"mfa_token": mfa_token, "code": testing::totp_code(&app, b.clock.now())});
+                b.under_fault(fault, operation, route, json_post(route.path, &body)).await;
+                assert_eq!(b.count(&user.id, "FAMILY#").await, families, "the second step opened no session");
+            }
+            Function::Logout
+            | Function::Me
+            | Function::ChangeEmail
+            | Function::ListSessions
+            | Function::EndSession
+            | Function::EnrollTotp => {}
             // Serve from memory, or only hand a job to the mailer: no store, no fault to meet.
             Function::Jwks | Function::Discovery | Function::SendVerification | Function::ForgotPassword => {}
         }

@@ -7,7 +7,7 @@ use local_api::App;
 use serde_json::json;
 use shared::store::{MemoryStore, Store};
 use shared::testing::{self, body_json, json_post};
-use shared::{Algorithm, SigningKey};
+use shared::{Algorithm, Clock, SigningKey};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -106,4 +106,75 @@ async fn a_full_session_logs_no_secret() {
     let tag = failed["fields"]["email_tag"].as_str().expect("a keyed tag of the email");
     assert_eq!(tag.len(), 16);
     assert_eq!(failed["fields"]["source"], "127.0.0.1", "and the client's address");
+}
+
+/// Whether `logs` hold `code` as a number of its own (not inside a longer
+/// run of digits, nor as a timestamp's fraction of a second).
+fn holds_code(logs: &str, code: &str) -> bool {
+    logs.match_indices(code).any(|(at, _)| {
+        let before = logs[..at].chars().next_back();
+        let after = logs[at + code.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit() || c == '.') && !after.is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_second_factor_logs_no_secret_code_or_mfa_token() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(shared::runtime::json_logs(capture.clone()));
+    let store = MemoryStore::new();
+    let clock = testing::clock();
+    let services = testing::services(&clock);
+    let app = App::new(store.clone(), &services);
+    let password = "a secret passphrase that must never be logged";
+    let ada = testing::seed_user(&store, &services.passwords, "ada@example.com", password, clock.now()).await;
+    let as_ada = |path: &str, body: serde_json::Value| testing::as_authorized(json_post(path, &body), &ada.id);
+
+    let enrolment =
+        body_json(&enroll_totp::handle(as_ada("/mfa/totp/enroll", json!({})), &app.enroll_totp).await.unwrap());
+    let secret = enrolment["secret"].as_str().unwrap().to_string();
+    let authenticator =
+        shared::totp::Authenticator::new(&shared::totp::TotpSecret::from_base32(&secret).unwrap(), "", "");
+    let first = testing::totp_code(&authenticator, clock.now());
+    let confirmed = confirm_totp::handle(as_ada("/mfa/totp/confirm", json!({"code": first})), &app.confirm_totp);
+    let confirmed = body_json(&confirmed.await.unwrap());
+    let recovery: Vec<String> =
+        confirmed["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+
+    let login =
+        || login::handle(json_post("/login", &json!({"email": "ada@example.com", "password": password})), &app.login);
+    let challenge = body_json(&login().await.unwrap());
+    let mfa_token = challenge["mfa_token"].as_str().unwrap().to_string();
+    let wrong = testing::wrong_totp_code(&authenticator, clock.now());
+    let refused =
+        login_mfa::handle(json_post("/login/mfa", &json!({"mfa_token": mfa_token, "code": wrong})), &app.login_mfa);
+    assert_eq!(refused.await.unwrap().status(), 400);
+    clock.advance(30);
+    let second = testing::totp_code(&authenticator, clock.now());
+    let passed =
+        login_mfa::handle(json_post("/login/mfa", &json!({"mfa_token": mfa_token, "code": second})), &app.login_mfa);
+    assert_eq!(passed.await.unwrap().status(), 200);
+    let other_token = body_json(&login().await.unwrap())["mfa_token"].as_str().unwrap().to_string();
+    let by_recovery = json!({"mfa_token": other_token, "recovery_code": recovery[0]});
+    assert_eq!(login_mfa::handle(json_post("/login/mfa", &by_recovery), &app.login_mfa).await.unwrap().status(), 200);
+    let remove = testing::json_request(
+        lambda_http::http::Method::DELETE,
+        "/mfa/totp",
+        &json!({"code": recovery[1]}).to_string(),
+    );
+    let removed = remove_totp::handle(testing::as_authorized(remove, &ada.id), &app.remove_totp).await.unwrap();
+    assert_eq!(removed.status(), 204);
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("TOTP turned on") && logs.contains("logged in with a recovery code"), "{logs}");
+    let mut secrets = vec![secret.clone(), mfa_token, other_token, password.to_string()];
+    secrets.extend(recovery.iter().cloned());
+    secrets.extend(recovery.iter().map(|c| c.replace('-', "")));
+    for text in &secrets {
+        assert!(!logs.contains(text.as_str()), "a secret leaked into the logs: {text:.8}…");
+    }
+    for code in [first, wrong, second] {
+        assert!(!holds_code(&logs, &code), "a one-time code leaked into the logs");
+    }
+    assert!(holds_code("took 123456 µs", "123456") && !holds_code("t=18:13:34.123456Z", "123456"));
 }

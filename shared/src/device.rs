@@ -12,6 +12,9 @@ use aws_lc_rs::{hkdf, hmac};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use lambda_http::http::{HeaderValue, header};
+use lambda_http::{Body, Response};
+
 use crate::keys::{KeyError, SigningKey};
 
 const PREFIX: &str = "dv1";
@@ -75,6 +78,18 @@ impl DeviceKeys {
     pub fn tag(&self, email: &str) -> String {
         let mac = hmac::sign(&self.tag, email.as_bytes());
         mac.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Hands a client that just logged in its device token: as a cookie for
+/// browsers, and as a header for other clients, which send it back in the
+/// `X-Device-Token` header.
+pub fn remember(response: &mut Response<Body>, token: &str) {
+    let cookie = format!("{COOKIE}={token}; Path=/; Max-Age={COOKIE_MAX_AGE}; HttpOnly; Secure; SameSite=Strict");
+    let headers = response.headers_mut();
+    if let (Ok(cookie), Ok(token)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(token)) {
+        headers.append(header::SET_COOKIE, cookie);
+        headers.insert(HEADER, token);
     }
 }
 

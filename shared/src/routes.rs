@@ -24,10 +24,14 @@ pub enum Function {
     ListSessions,
     EndSession,
     Discovery,
+    EnrollTotp,
+    ConfirmTotp,
+    RemoveTotp,
+    LoginMfa,
 }
 
 impl Function {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 21] = [
         Self::Signup,
         Self::Login,
         Self::Refresh,
@@ -45,6 +49,10 @@ impl Function {
         Self::ListSessions,
         Self::EndSession,
         Self::Discovery,
+        Self::EnrollTotp,
+        Self::ConfirmTotp,
+        Self::RemoveTotp,
+        Self::LoginMfa,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +74,10 @@ impl Function {
             Self::ListSessions => "list-sessions",
             Self::EndSession => "end-session",
             Self::Discovery => "discovery",
+            Self::EnrollTotp => "enroll-totp",
+            Self::ConfirmTotp => "confirm-totp",
+            Self::RemoveTotp => "remove-totp",
+            Self::LoginMfa => "login-mfa",
         }
     }
 
@@ -114,6 +126,10 @@ pub const ROUTES: &[Route] = &[
     guarded("DELETE", "/me", Function::DeleteAccount),
     guarded("GET", "/sessions", Function::ListSessions),
     guarded("DELETE", "/sessions/{id}", Function::EndSession),
+    open("POST", "/login/mfa", Function::LoginMfa),
+    guarded("POST", "/mfa/totp/enroll", Function::EnrollTotp),
+    guarded("POST", "/mfa/totp/confirm", Function::ConfirmTotp),
+    guarded("DELETE", "/mfa/totp", Function::RemoveTotp),
 ];
 
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {

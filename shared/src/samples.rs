@@ -25,6 +25,15 @@ pub const EMAIL_CHANGE_TOKEN: &str =
     "ot1.email.6f1c2a9e-4b7d-4c36-9a0e-2d5b8f3e1c47.c2FtcGxlIGNoYW5nZSBzZWNyZXQsIHB1YmxpYyEhISE";
 /// The address `EMAIL_CHANGE_TOKEN` moves Ada to.
 pub const ADA_NEW_EMAIL: &str = "ada@lovelace.example";
+/// Katherine, the sample user with TOTP on: her authenticator's secret, one of
+/// her recovery codes, and the `mfa_token` of a password step she passed.
+/// Public and well-known, for samples only.
+pub const KATHERINE_ID: &str = "0c5e8b1d-7a2f-4e93-b6d4-1f9a3c7e5b20";
+pub const KATHERINE_EMAIL: &str = "katherine@example.com";
+pub const KATHERINE_TOTP_SECRET: &str = "ONQW24DMMUQHI33UOAQHGZLDOJSXIIJB";
+pub const KATHERINE_RECOVERY_CODE: &str = "samp-1e00-rec0-very";
+pub const KATHERINE_MFA_TOKEN: &str =
+    "ot1.mfa.0c5e8b1d-7a2f-4e93-b6d4-1f9a3c7e5b20.c2FtcGxlIG1mYSB0b2tlbiBzZWNyZXQsIHB1YmxpYyE";
 /// When the sample tokens were issued and when they expire (2100-01-01).
 pub const ISSUED_AT: i64 = 1_795_000_000;
 pub const EXPIRES_AT: i64 = 4_102_444_800;
@@ -65,5 +74,25 @@ pub async fn seed<S: Store>(store: &S, passwords: &Passwords) -> Result<(), Seed
         let new_email = (purpose == Purpose::ChangeEmail).then(|| ADA_NEW_EMAIL.to_string());
         store.issue_token(&token.record(EXPIRES_AT, new_email)).await?;
     }
+    seed_katherine(store, passwords).await
+}
+
+/// Katherine shares Ada's password; what sets her apart is TOTP.
+async fn seed_katherine<S: Store>(store: &S, passwords: &Passwords) -> Result<(), SeedError> {
+    let katherine = User {
+        id: KATHERINE_ID.into(),
+        email: KATHERINE_EMAIL.into(),
+        name: Some("Katherine Johnson".into()),
+        password_hash: passwords.hash(ADA_PASSWORD).await?,
+        created_at: ISSUED_AT,
+        email_verified: true,
+    };
+    store.create_user(&katherine, None).await?;
+    store.begin_totp(KATHERINE_ID, KATHERINE_TOTP_SECRET, ISSUED_AT).await?;
+    let codes = [KATHERINE_RECOVERY_CODE, "samp-2e00-rec0-very", "samp-3e00-rec0-very"];
+    let hashes: Vec<String> = codes.iter().filter_map(|c| crate::recovery::hash(KATHERINE_ID, c)).collect();
+    store.confirm_totp(KATHERINE_ID, KATHERINE_TOTP_SECRET, ISSUED_AT.unsigned_abs() / 30, &hashes).await?;
+    let mfa = OneTimeToken::parse(KATHERINE_MFA_TOKEN, Purpose::Mfa).expect("the sample mfa_token is well-formed");
+    store.issue_token(&mfa.record(EXPIRES_AT, None)).await?;
     Ok(())
 }

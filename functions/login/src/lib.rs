@@ -9,16 +9,18 @@
 //! new device by one bounded wait at most. An unknown email and a wrong
 //! password take the same path: the same reservations, one credentials read,
 //! one argon2id verification (against a decoy hash when there is no user),
-//! one identical answer.
+//! one identical answer. A right password for an account with TOTP on opens
+//! no session: it answers `403 mfa_required` and `/login/mfa` takes over.
 
 use std::sync::Arc;
 
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
 use shared::mail::{AccountSettings, Verification};
+use shared::mfa;
 use shared::request::{
     Accepts, RequestBody, cookie, header_text, parse_form, parse_json, read_body, require_grant, source_ip,
 };
@@ -30,7 +32,16 @@ const WRONG_CREDENTIALS: &str = "the email or password is incorrect";
 
 pub const NEEDS: Needs = Needs {
     keys: Keys::Sign,
-    store: &[Op::Reserve, Op::Release, Op::Credentials, Op::ClearCounter, Op::SetPasswordHash, Op::CreateSession],
+    store: &[
+        Op::Reserve,
+        Op::Release,
+        Op::Credentials,
+        Op::ClearCounter,
+        Op::SetPasswordHash,
+        Op::ReadTotp,
+        Op::IssueToken,
+        Op::CreateSession,
+    ],
     connections: 1,
     mail: Mail::None,
     other_actions: &[],
@@ -152,10 +163,14 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
         tracing::info!(user_id = %user.user_id, "login refused: email not verified");
         return Err(ApiError::EmailNotVerified);
     }
+    if mfa::required(&deps.store, &user.user_id).await? {
+        tracing::info!(user_id = %user.user_id, "login needs a second factor");
+        return mfa::challenge(&deps.store, &user.user_id, now).await;
+    }
     let tokens = deps.sessions.open(&deps.store, user.subject(), shared::amr::PASSWORD, now).await?;
     tracing::info!(user_id = %user.user_id, "login succeeded");
     let mut response = delivery.respond(StatusCode::OK, tokens);
-    remember_device(&mut response, &deps.devices.issue(&email));
+    device::remember(&mut response, &deps.devices.issue(&email));
     Ok(response)
 }
 
@@ -165,21 +180,6 @@ async fn reserve<S: Store>(deps: &Login<S>, counter: Counter<'_>, limit: Limit, 
         Attempt::Refused { retry_at, .. } => {
             Err(ApiError::TooManyAttempts { retry_after: u64::try_from(retry_at - now).unwrap_or(1) })
         }
-    }
-}
-
-/// The device token, as a cookie for browsers and a header for other
-/// clients, which send it back in the `X-Device-Token` header.
-fn remember_device(response: &mut Response<Body>, token: &str) {
-    let cookie = format!(
-        "{}={token}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
-        device::COOKIE,
-        device::COOKIE_MAX_AGE
-    );
-    let headers = response.headers_mut();
-    if let (Ok(cookie), Ok(token)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(token)) {
-        headers.append(header::SET_COOKIE, cookie);
-        headers.insert(device::HEADER, token);
     }
 }
 

@@ -167,7 +167,26 @@ async fn every_login_opens_its_own_session<S: Store>(store: S) {
     assert_ne!(a["refresh_token"], b["refresh_token"]);
 }
 
+async fn with_totp_on_a_right_password_answers_mfa_required_and_no_tokens<S: Store>(store: S) {
+    let f = fixture(store).await;
+    let ada = f.login.store.credentials(ADA_EMAIL).await.unwrap().unwrap();
+    testing::enable_totp(&f.login.store, &ada.user_id, f.clock.now()).await;
+    let response = post(&f, right()).await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body = body_json(&response);
+    assert_eq!((body["error"].as_str(), body["expires_in"].as_u64()), (Some("mfa_required"), Some(300)));
+    assert!(body["mfa_token"].as_str().unwrap().starts_with("ot1.mfa."));
+    assert!(body.get("access_token").is_none() && body.get("refresh_token").is_none());
+    assert!(!response.headers().contains_key("set-cookie"), "no session, no device cookie yet");
+    let sessions = f.login.store.sessions(&ada.user_id, f.clock.now()).await.unwrap();
+    assert_eq!(sessions.len(), 1, "only the seeded session: the password step opened none");
+    let wrong = post(&f, wrong()).await;
+    assert_eq!(error_code(&wrong), "invalid_grant", "a wrong password is still just wrong");
+}
+
 shared::test_with_both_stores!(
+    with_totp_on_a_right_password_answers_mfa_required_and_no_tokens,
     a_json_login_returns_tokens,
     an_oauth2_form_login_returns_tokens_and_ignores_extra_fields,
     an_unknown_email_and_a_wrong_password_get_the_same_answer,

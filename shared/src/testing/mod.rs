@@ -267,3 +267,29 @@ pub async fn sample_store() -> crate::store::MemoryStore {
     crate::samples::seed(&store, &cheap_passwords()).await.expect("seed samples");
     store
 }
+
+/// Turns TOTP on for `user_id` as enrolment and confirmation would, its
+/// last step spent well before `now`: the authenticator (to make codes) and
+/// the ten recovery codes.
+pub async fn enable_totp<S: Store>(store: &S, user_id: &str, now: i64) -> (crate::totp::Authenticator, Vec<String>) {
+    let secret = crate::totp::TotpSecret::generate();
+    assert!(store.begin_totp(user_id, &secret.base32(), now).await.expect("begin"), "TOTP already on");
+    let codes = crate::recovery::generate();
+    let hashes: Vec<String> = codes.iter().filter_map(|c| crate::recovery::hash(user_id, c)).collect();
+    let step = crate::totp::step_at(now) - 10;
+    assert!(store.confirm_totp(user_id, &secret.base32(), step, &hashes).await.expect("confirm"));
+    (crate::totp::Authenticator::new(&secret, "Example", "user"), codes)
+}
+
+/// The current TOTP code of `app` at `now`.
+pub fn totp_code(app: &crate::totp::Authenticator, now: i64) -> String {
+    app.code_at_step(crate::totp::step_at(now))
+}
+
+/// A six-digit code that matches none of `app`'s steps around `now`.
+pub fn wrong_totp_code(app: &crate::totp::Authenticator, now: i64) -> String {
+    (0..1000)
+        .map(|n| format!("{:06}", n * 999))
+        .find(|code| app.matching_step(code, now).is_none())
+        .expect("a code the window does not hold")
+}

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWrite
 
 use super::account::built;
 use super::items::{flag, get_s, key, n, opt_n, s};
-use super::{Action, DynamoStore, Op, calls, unavailable};
+use super::{Action, Cancelled, DynamoStore, MAX_RACE_ATTEMPTS, Op, backoff, calls, unavailable};
 use crate::store::table::{PROFILE_SK, TOTP_SK, TTL_ATTRIBUTE, onetime_sk, user_pk};
 use crate::store::{Proof, RecoveryCodeUse, StoreError, TotpFactor};
 
@@ -80,7 +80,7 @@ impl DynamoStore {
         let factor = TransactWriteItem::builder().update(built(factor.build())?).build();
         let profile =
             self.set(key(user_pk(user_id), PROFILE_SK), "SET mfa_totp = :t", "attribute_exists(pk)", vec![(":t", on)])?;
-        Ok(self.transact(Op::ConfirmTotp, vec![factor, profile]).await?.is_ok())
+        self.transact_if(Op::ConfirmTotp, vec![factor, profile]).await
     }
 
     pub(super) async fn spend_step(&self, user_id: &str, step: u64) -> Result<bool, StoreError> {
@@ -120,7 +120,20 @@ impl DynamoStore {
             vec![(":f", AttributeValue::Bool(false))],
         )?;
         let items = vec![TransactWriteItem::builder().delete(built(factor.build())?).build(), profile];
-        Ok(self.transact(Op::RemoveTotp, items).await?.is_ok())
+        self.transact_if(Op::RemoveTotp, items).await
+    }
+
+    /// A conditional transaction: `false` when a condition failed, retried
+    /// while other transactions hold its items.
+    async fn transact_if(&self, op: Op, items: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+        for attempt in 0..MAX_RACE_ATTEMPTS {
+            match self.transact(op, items.clone()).await? {
+                Ok(()) => return Ok(true),
+                Err(Cancelled::Condition(_)) => return Ok(false),
+                Err(Cancelled::Conflict) => backoff(attempt).await,
+            }
+        }
+        Err(StoreError::Unavailable(format!("{op:?}: too much contention")))
     }
 
     pub(super) async fn spend_onetime(&self, proof: Proof<'_>) -> Result<bool, StoreError> {
