@@ -12,6 +12,7 @@ export class ApiError extends Error {
     super(body?.error_description ?? body?.message ?? `The request failed (${status}).`);
     this.status = status;
     this.code = body?.error ?? null;
+    this.body = body;
   }
 }
 

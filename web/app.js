@@ -4,9 +4,27 @@ import { $, onSubmit, say, show } from "/ui.js";
 
 const when = (iso) => new Date(iso).toLocaleString();
 
+// The mfa_token of a login whose password was right, until its code is sent.
+let pendingLogin = null;
+
+function showLoginStep(second) {
+  show("#mfa-step", second);
+  $("#login").closest("section").hidden = second;
+}
+
+function showMfa(on) {
+  $("#mfa-state").textContent = on
+    ? "On: logging in needs a code from your authenticator app after the password."
+    : "Off: the password alone logs in.";
+  show("#mfa-enroll", !on);
+  show("#mfa-remove", on);
+  if (on) show("#mfa-setup", false);
+}
+
 async function showAccount(user) {
   show("#signed-out", false);
   show("#signed-in", true);
+  showMfa(user.mfa.totp);
   $("#email").textContent = user.email;
   $("#verified").textContent = user.email_verified ? "(verified)" : "(not verified yet)";
   show("#send-verification", !user.email_verified);
@@ -40,6 +58,10 @@ async function showAccount(user) {
 
 function signedOut() {
   forget();
+  pendingLogin = null;
+  showLoginStep(false);
+  show("#mfa-setup", false);
+  show("#mfa-codes", false);
   show("#signed-in", false);
   show("#signed-out", true);
 }
@@ -55,9 +77,70 @@ async function load() {
 }
 
 onSubmit($("#login"), async ({ email, password }) => {
-  await post("/login", { email, password });
+  try {
+    await post("/login", { email, password });
+  } catch (error) {
+    if (error.code !== "mfa_required") throw error;
+    pendingLogin = error.body.mfa_token;
+    showLoginStep(true);
+    say("");
+    $("#login-mfa input").focus();
+    return;
+  }
   say("");
   await load();
+});
+
+onSubmit($("#login-mfa"), async ({ code }) => {
+  try {
+    await post("/login/mfa", { mfa_token: pendingLogin, code: code.trim() });
+  } catch (error) {
+    // Five wrong codes end the pending login: start again from the password.
+    if (error.message.includes("log in again")) showLoginStep(false);
+    throw error;
+  }
+  pendingLogin = null;
+  $("#login-mfa").reset();
+  showLoginStep(false);
+  say("");
+  await load();
+});
+
+$("#mfa-enroll").addEventListener("click", async () => {
+  try {
+    const enrolment = await api("/mfa/totp/enroll", { method: "POST" });
+    $("#mfa-qr").src = `data:image/svg+xml;base64,${btoa(enrolment.qr_svg)}`;
+    $("#mfa-secret").textContent = enrolment.secret;
+    show("#mfa-codes", false);
+    show("#mfa-setup", true);
+  } catch (error) {
+    say(error.message, "error");
+  }
+});
+
+onSubmit($("#mfa-confirm"), async ({ code }) => {
+  const { recovery_codes } = await api("/mfa/totp/confirm", { method: "POST", body: { code: code.trim() } });
+  $("#mfa-confirm").reset();
+  $("#mfa-secret").textContent = "";
+  $("#recovery-codes").replaceChildren(
+    ...recovery_codes.map((text) => {
+      const item = document.createElement("li");
+      item.textContent = text;
+      return item;
+    }),
+  );
+  show("#mfa-setup", false);
+  show("#mfa-codes", true);
+  say("Two-step login is on.");
+  showMfa(true);
+});
+
+onSubmit($("#mfa-remove"), async ({ code }) => {
+  await api("/mfa/totp", { method: "DELETE", body: { code: code.trim() } });
+  $("#mfa-remove").reset();
+  show("#mfa-codes", false);
+  say("Two-step login is off.");
+  showMfa(false);
 });
 
 onSubmit($("#signup"), async ({ email, password, name }) => {

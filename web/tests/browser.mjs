@@ -5,6 +5,7 @@
 // for an unlisted origin, and pages that make no request off their origin.
 //
 // usage: node browser.mjs BASE_URL CHROMIUM SCREENSHOT_DIR   (scripts/browser runs it)
+import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { strict as assert } from "node:assert";
 import { chromium } from "playwright-core";
@@ -28,6 +29,19 @@ context.on("request", (r) => {
 const page = await context.newPage();
 page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${page.url()}: ${m.text()}`));
 page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+
+// RFC 6238 codes from a base32 secret, as an authenticator app makes them.
+function totp(secret, step) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bits = [...secret].map((c) => alphabet.indexOf(c).toString(2).padStart(5, "0")).join("");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const at = mac[19] & 15;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+const step30 = () => Math.floor(Date.now() / 1000 / 30);
 
 const region = (name) => page.getByRole("region", { name });
 const status = () => page.getByRole("status");
@@ -171,6 +185,46 @@ await step("forgot password: the mailed link opens the reset page, and the new p
   await login.getByLabel("Password").fill(NEW_PASSWORD);
   await login.getByRole("button", { name: "Log in" }).click();
   await region("Who am I").getByText(email).waitFor();
+});
+
+await step("two-step login: set up an authenticator from the QR code, then log in with a code", async () => {
+  const mfa = region("Two-step login");
+  await mfa.getByText("Off: the password alone logs in.").waitFor();
+  await mfa.getByRole("button", { name: "Set up an authenticator app" }).click();
+  const qr = mfa.getByRole("img", { name: "QR code for your authenticator app" });
+  await qr.waitFor();
+  assert.ok((await qr.getAttribute("src")).startsWith("data:image/svg+xml;base64,"));
+  const secret = (await mfa.locator("#mfa-secret").textContent()).trim();
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  await mfa.screenshot({ path: `${shots}/two-step.png` });
+  const confirmedAt = step30();
+  await mfa.getByLabel("Code from the app", { exact: true }).fill(totp(secret, confirmedAt));
+  await mfa.getByRole("button", { name: "Turn on" }).click();
+  await status().getByText("Two-step login is on.").waitFor();
+  const codes = await mfa.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").allTextContents();
+  assert.equal(codes.length, 10);
+  assert.equal(await mfa.locator("#mfa-secret").textContent(), "", "the key leaves the page once confirmed");
+
+  await region("Who am I").getByRole("button", { name: "Log out", exact: true }).click();
+  const login = region("Log in");
+  await login.getByLabel("Email").fill(email);
+  await login.getByLabel("Password").fill(NEW_PASSWORD);
+  await login.getByRole("button", { name: "Log in" }).click();
+  const code = region("Enter your code");
+  await code.waitFor();
+  // The confirming code's step is spent; the next step's code is already valid.
+  await code.getByLabel("Code").fill(totp(secret, Math.max(step30(), confirmedAt + 1)));
+  await code.getByRole("button", { name: "Continue" }).click();
+  await region("Who am I").getByText(email).waitFor();
+  await mfa.getByText("On: logging in needs a code").waitFor();
+
+  // A recovery code turns it off again (the /docs step below logs in with the password alone).
+  await mfa.getByLabel("Code from the app, or a recovery code").fill(codes[0]);
+  await mfa.getByRole("button", { name: "Turn off" }).click();
+  await status().getByText("Two-step login is off.").waitFor();
+  await page.reload();
+  await mfa.getByText("Off: the password alone logs in.").waitFor();
+  consoleErrors.length = 0; // the password step's 403 mfa_required is a refusal the browser logs itself
 });
 
 await step("a wrong password shows the API's own words", async () => {
