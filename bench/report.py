@@ -140,6 +140,24 @@ if overhead:
                         r["beyond_ms"] <= 1.0))
     w("")
 
+second = load("login_mfa_overhead.json")
+if second:
+    w("### The second step of a login beyond one TOTP check
+")
+    w("`cargo bench -p login-mfa --bench login_mfa_overhead`: the whole `/login/mfa` handler with the in-memory "
+      "store (`mfa_token` read, the code counted, profile and factor read, the time step spent, the token spent, "
+      "the session written, one access token signed) against one bare TOTP check over the ±1-step window, paired "
+      f"as above; the median of {next(iter(second.values()))['pairs']} per-pair differences. Each pair has a fresh "
+      "`mfa_token` (untimed) and a code of a new time step.
+")
+    w("| signing | bare TOTP check | whole `/login/mfa` | beyond the check |")
+    w("|---|---|---|---|")
+    for alg, r in second.items():
+        w(f"| {alg} | {r['totp_check_ms'] * 1e3:.1f} µs | {r['login_mfa_ms']:.3f} ms | {r['beyond_ms']:.3f} ms |")
+        targets.append((f"`/login/mfa` beyond one TOTP check, {alg} (in-memory)", "≤ 1 ms", f"{r['beyond_ms']:.3f} ms",
+                        r["beyond_ms"] <= 1.0))
+    w("")
+
 wrong, unknown = criterion_ns("login_timing", "wrong_password"), criterion_ns("login_timing", "unknown_email")
 if wrong and unknown:
     gap = abs(unknown - wrong) / wrong
