@@ -56,11 +56,24 @@ def memory_sizes():
     return sizes, default
 
 
-def totals(cold):
+# The event of events/ whose measured units (the units example) stand for each route.
+MEASURED_EVENT = {
+    "signup": "created.201.json",
+    "login": "json.200.json",
+    "refresh": "json.200.json",
+    "logout": "local.204.json",
+    "me": "bearer-token.200.json",
+}
+
+
+def totals(cold, units=None):
     """Lambda, HTTP API and DynamoDB dollars a month, and the table's rows."""
     sizes, default = memory_sizes()
     rows, total = [], {"lambda": 0.0, "api": 0.0, "dynamodb": 0.0}
     for route, function, requests, (reads, writes) in TRAFFIC:
+        measured_units = (units or {}).get(function, {}).get(MEASURED_EVENT.get(function, ""))
+        if measured_units:
+            reads, writes = measured_units["reads"], measured_units["writes"]
         memory = sizes.get(function, default)
         measured = cold["rust"][function]["first_event_ms"]
         billed_ms = math.ceil(measured / min(1.0, memory / VCPU_MB))
@@ -70,18 +83,20 @@ def totals(cold):
         total["lambda"] += lam
         total["api"] += api
         total["dynamodb"] += ddb
-        rows.append(f"| {route} | {requests:,} | {memory} MB | {measured:.2f} ms | {billed_ms} ms | ${lam:,.2f} | ${api:,.2f} | ${ddb:,.2f} |")
+        source = "" if measured_units or (reads, writes) == (0, 0) else " (estimate)"
+        rows.append(f"| {route} | {requests:,} | {memory} MB | {measured:.2f} ms | {billed_ms} ms | "
+                    f"{reads:g} / {writes:g}{source} | ${lam:,.2f} | ${api:,.2f} | ${ddb:,.2f} |")
     return total, rows
 
 
-def readme_line(cold):
-    total, _ = totals(cold)
+def readme_line(cold, units=None):
+    total, _ = totals(cold, units)
     return (f"about **${round(sum(total.values())):,} a month** as an upper bound: Lambda ${total['lambda']:,.2f},\n"
             f"HTTP API ${total['api']:,.2f}, DynamoDB on demand ${total['dynamodb']:,.2f}.")
 
 
-def section(cold):
-    total, rows = totals(cold)
+def section(cold, units=None):
+    total, rows = totals(cold, units)
     out = ["## Monthly cost of a given traffic\n",
            "`bench/cost.py`, from this run's first-event durations (section 2: each function's success path right "
            "after a cold start) and public us-east-1 prices: arm64 "
@@ -93,13 +108,59 @@ def section(cold):
            "monthly active users; "
            "the authorizer runs once per token per cache TTL, taken as one run per five protected requests. "
            "Storage (about 1 KB per user and per live session), logs and data transfer are left out.\n",
-           "| route | requests / month | memory | measured | billed | Lambda | HTTP API | DynamoDB |",
-           "|---|---|---|---|---|---|---|---|"]
+           "DynamoDB units per request are the measured ones of the section above.\n",
+           "| route | requests / month | memory | measured | billed | read / write units | Lambda | HTTP API | DynamoDB |",
+           "|---|---|---|---|---|---|---|---|---|"]
     out += rows
     grand = sum(total.values())
-    out.append(f"| **total** | | | | | **${total['lambda']:,.2f}** | **${total['api']:,.2f}** | **${total['dynamodb']:,.2f}** |")
+    out.append(f"| **total** | | | | | | **${total['lambda']:,.2f}** | **${total['api']:,.2f}** | **${total['dynamodb']:,.2f}** |")
     out.append(f"\nAbout **${grand:,.2f} a month** for this traffic; the API Gateway request charge is "
                f"{total['api'] / grand:.0%} of it.\n")
+    out.append(comparison(cold, units))
+    return "\n".join(out)
+
+
+# Amazon Cognito user pools, per monthly active user, from
+# https://aws.amazon.com/cognito/pricing/ as read on 2026-09-20: Lite with its
+# volume tiers (the first 10,000 free), Essentials $0.015 above 10,000 free,
+# Plus $0.020 with no free tier.
+COGNITO_SOURCE = "https://aws.amazon.com/cognito/pricing/, as read on 2026-09-20"
+COGNITO_LITE_TIERS = [(10_000, 0.0), (100_000, 0.0055), (1_000_000, 0.0046), (10_000_000, 0.00325), (None, 0.0025)]
+
+
+def cognito(mau):
+    """Cognito's monthly MAU charge in each feature plan."""
+    lite, below = 0.0, 0
+    for upper, price in COGNITO_LITE_TIERS:
+        top = mau if upper is None else min(mau, upper)
+        if top > below:
+            lite += (top - below) * price
+        below = top
+    return {"Lite": lite, "Essentials": max(0, mau - 10_000) * 0.015, "Plus": mau * 0.020}
+
+
+def comparison(cold, units=None):
+    """This service's bill against Cognito's at three sizes, traffic scaled with the users."""
+    total, _ = totals(cold, units)
+    out = ["### Against Amazon Cognito\n",
+           f"Cognito bills per monthly active user ({COGNITO_SOURCE}): Lite $0.0055 per MAU from 10,001 to 100,000, "
+           "$0.0046 to 1 million, less beyond, the first 10,000 free; Essentials $0.015 per MAU above 10,000 free "
+           "(the plan with passkeys and a customisable login page); Plus $0.020 per MAU, none free (threat "
+           "protection). This service's bill is the one above, with the traffic scaled to the number of users. "
+           "The HTTP API requests of the protected routes are paid with Cognito too (its tokens are checked by "
+           "the same gateway), so the third column leaves them out: it is what replacing Cognito costs.\n",
+           "| monthly active users | this service, everything | this service, without the protected routes' HTTP API "
+           "requests | Cognito Lite | Cognito Essentials | Cognito Plus |",
+           "|---|---|---|---|---|---|"]
+    protected_api = sum(r for route, _, r, _ in TRAFFIC if route.startswith("GET /me")) * PRICES["http_api_request"]
+    for mau in [10_000, 100_000, 1_000_000]:
+        scale = mau / 100_000
+        ours = sum(total.values()) * scale
+        replacing = ours - protected_api * scale
+        c = cognito(mau)
+        out.append(f"| {mau:,} | ${ours:,.2f} | ${replacing:,.2f} | ${c['Lite']:,.2f} | ${c['Essentials']:,.2f} | "
+                   f"${c['Plus']:,.2f} |")
+    out.append("")
     return "\n".join(out)
 
 

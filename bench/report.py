@@ -142,14 +142,12 @@ if overhead:
 
 second = load("login_mfa_overhead.json")
 if second:
-    w("### The second step of a login beyond one TOTP check
-")
+    w("### The second step of a login beyond one TOTP check\n")
     w("`cargo bench -p login-mfa --bench login_mfa_overhead`: the whole `/login/mfa` handler with the in-memory "
       "store (`mfa_token` read, the code counted, profile and factor read, the time step spent, the token spent, "
       "the session written, one access token signed) against one bare TOTP check over the ±1-step window, paired "
       f"as above; the median of {next(iter(second.values()))['pairs']} per-pair differences. Each pair has a fresh "
-      "`mfa_token` (untimed) and a code of a new time step.
-")
+      "`mfa_token` (untimed) and a code of a new time step.\n")
     w("| signing | bare TOTP check | whole `/login/mfa` | beyond the check |")
     w("|---|---|---|---|")
     for alg, r in second.items():
@@ -249,9 +247,26 @@ if throughput:
     # Withdrawn: local-api is a development server; what users run is the Lambda path.
     targets.append(("`GET /me` throughput against FastAPI + PyJWT", "≥ 10 ×", f"{ratio:.1f} ×", None))
 
+units = load("units.json")
+if units:
+    w("## DynamoDB units per call\n")
+    w("`cargo run -p local-api --example units`: every success event of `events/` through its function, each on a "
+      "freshly seeded DynamoDB Local table, behind a loopback proxy that sets `ReturnConsumedCapacity: TOTAL` on "
+      "every call and adds up the answers. DynamoDB Local reports one unit per transaction item where DynamoDB "
+      "bills two, so transactional units are doubled; a write its condition refused reports nothing but is "
+      "billed, so it counts one unit per item. Strongly consistent reads of items under 4 KB are one unit each. "
+      "The mailer's work is its own (jobs are recorded, not sent).\n")
+    w("| function | event | read units | write units | calls |")
+    w("|---|---|---|---|---|")
+    for function, per_event in units.items():
+        for event, u in per_event.items():
+            calls = ", ".join(f"{op} × {n}" if n > 1 else op for op, n in u["calls"].items())
+            w(f"| {function} | {event.rsplit('.', 2)[0]} | {u['reads']:g} | {u['writes']:g} | {calls} |")
+    w("")
+
 if cold:
     import cost  # bench/cost.py, beside this script
-    w(cost.section(cold))
+    w(cost.section(cold, units))
 
 # Written by their own, longer runs: scripts/bench-opt-level, scripts/fuzz and
 # scripts/soak; a one-off comparison across the functions' restructuring; and
@@ -308,7 +323,7 @@ if cold and throughput and verify and pyjwt and overhead and sizes:
     ])
     text = rewrite(readme.read_text(), "<!-- bench:start (rewritten by scripts/bench) -->\n", "<!-- bench:end -->",
                    table + "\n")
-    text = rewrite(text, "<!-- cost:start -->", "<!-- cost:end -->", cost.readme_line(cold))
+    text = rewrite(text, "<!-- cost:start -->", "<!-- cost:end -->", cost.readme_line(cold, units))
     readme.write_text(text)
 
 # The plot: cold start and throughput against the Python peer.
