@@ -130,6 +130,16 @@ def peak_rss_kib(pid):
     return None
 
 
+def cpu_ms(pid):
+    """User and system CPU the process has used so far (clock-tick resolution)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def lambda_env(stub, name, memory=128):
     return {
         "AWS_LAMBDA_RUNTIME_API": stub.address,
@@ -170,6 +180,7 @@ def run(command, env, events, name, timeout=60.0):
                     break
                 stub.done.wait(0.05)
         rss = peak_rss_kib(process.pid)
+        cpu = cpu_ms(process.pid)
     finally:
         process.kill()
         stderr = process.communicate()[1]
@@ -184,5 +195,6 @@ def run(command, env, events, name, timeout=60.0):
         "handoffs": len(stub.handoffs),
         "mails": len(stub.mails),
         "peak_rss_kib": rss,
+        "cpu_ms": cpu,
         "responses": [json.loads(i.response) if i.response else {"error": (i.error or b"").decode()} for i in invocations],
     }

@@ -247,6 +247,38 @@ if throughput:
     # Withdrawn: local-api is a development server; what users run is the Lambda path.
     targets.append(("`GET /me` throughput against FastAPI + PyJWT", "≥ 10 ×", f"{ratio:.1f} ×", None))
 
+peers = load("authorizer_peers.json")
+if peers:
+    rust, node, hello = peers["rust"], peers["node"], peers["hello"]
+    w("## The authorizer against a Node authorizer\n")
+    w("`bench/authorizer_peers.py`: the authorizer's x86_64 binary, a hello-world `lambda_runtime` binary "
+      "(`functions/authorizer/examples/hello_runtime.rs`, the floor of any Rust init) and the Node peer "
+      "(`bench/peers/node/authorizer.mjs`: `aws-jwt-verify`'s `JwtRsaVerifier`, pinned by its lock file, with the "
+      "JWKS loaded at init, as AWS recommends) under the same Runtime API stub, cold starts alternating, "
+      f"{rust['runs']} runs each; every run serves the same HTTP API allow event once cold and "
+      f"{rust['warm_events']:,} times warm. AWS's Node runtime client, `aws-lambda-ric` 4.0.2, needs Node ≥ 22 "
+      "and builds curl and aws-lambda-cpp with cmake at install; this machine's Node is 20, so the peer runs in a "
+      "minimal Runtime API loop in plain Node (next, response, error), as the runtime client does. CPU per event "
+      "is the process's user and system time over its events, init included.\n")
+    w("| | init | first event | warm event | peak RSS | CPU per event |")
+    w("|---|---|---|---|---|---|")
+    for label, r in [("authorizer (Rust)", rust), ("Node peer", node), ("hello-world `lambda_runtime`", hello)]:
+        w(f"| {label} | {r['init_ms']:.1f} ms | {r['first_event_ms']:.2f} ms | {r['warm_event_ms'] * 1e3:.0f} µs | "
+          f"{r['peak_rss_kib'] / 1024:.1f} MiB | {r['cpu_ms_per_event'] * 1e3:.0f} µs |")
+    ratios = {
+        "init": node["init_ms"] / rust["init_ms"],
+        "first event": node["first_event_ms"] / rust["first_event_ms"],
+        "warm event": node["warm_event_ms"] / rust["warm_event_ms"],
+        "peak RSS": node["peak_rss_kib"] / rust["peak_rss_kib"],
+    }
+    w("\nThe Node peer ÷ the authorizer: " + ", ".join(f"{k} {v:.1f} ×" for k, v in ratios.items())
+      + f". The authorizer's init is {rust['init_ms'] / hello['init_ms']:.2f} × the hello-world binary's.\n")
+    for what, need in [("init", 20), ("first event", 4), ("warm event", 3), ("peak RSS", 10)]:
+        targets.append((f"authorizer against the Node peer, {what}", f"≥ {need} ×", f"{ratios[what]:.1f} ×",
+                        ratios[what] >= need))
+    targets.append(("authorizer init against a hello-world `lambda_runtime` binary", "≤ 1.2 ×",
+                    f"{rust['init_ms'] / hello['init_ms']:.2f} ×", rust["init_ms"] / hello["init_ms"] <= 1.2))
+
 units = load("units.json")
 if units:
     w("## DynamoDB units per call\n")
