@@ -48,6 +48,10 @@ class Stub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # A reply is two writes (head, body): with Nagle's algorithm the
+            # body waits for the client's delayed ACK of the head, up to 40 ms,
+            # on clients that do not send again first (Node's fetch).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
