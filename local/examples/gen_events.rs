@@ -340,6 +340,54 @@ fn second_factor(events: &Path, ada: &Value) {
     );
 }
 
+/// Passkeys: Ada has one (its key long gone, so no event logs in with it).
+/// A ceremony's second half signs a fresh challenge, so the static events
+/// of those routes are refusals.
+fn passkeys(events: &Path, ada: &Value) {
+    let start = |body: Value| json_post("/passkeys/register/start", body);
+    write(events, "start-passkey-registration/named.200.json", &authorized(start(json!({"name": "Laptop"})), ada));
+    write(
+        events,
+        "start-passkey-registration/long-name.400.json",
+        &authorized(start(json!({"name": "x".repeat(65)})), ada),
+    );
+    write(events, "start-passkey-registration/no-token.401.json", &start(json!({})));
+
+    let finish = |path: &str, body: Value| json_post(path, body);
+    let unknown = json!({"challenge_id": "0123456789abcdef0123456789abcdef", "credential": {"id": "x"}});
+    let register = "/passkeys/register/finish";
+    write(
+        events,
+        "finish-passkey-registration/unknown-challenge.400.json",
+        &authorized(finish(register, unknown.clone()), ada),
+    );
+    write(
+        events,
+        "finish-passkey-registration/missing-credential.400.json",
+        &authorized(finish(register, json!({"challenge_id": "0123456789abcdef"})), ada),
+    );
+    write(events, "finish-passkey-registration/no-token.401.json", &finish(register, unknown.clone()));
+
+    write(events, "list-passkeys/authorizer-context.200.json", &authorized(get("/passkeys", json!({})), ada));
+    write(events, "list-passkeys/no-token.401.json", &get("/passkeys", json!({})));
+
+    let delete = |id: &str| {
+        let mut event = http_event("DELETE", &format!("/passkeys/{id}"), json!({}), None);
+        event["routeKey"] = json!("DELETE /passkeys/{id}");
+        event["requestContext"]["routeKey"] = json!("DELETE /passkeys/{id}");
+        event["pathParameters"] = json!({ "id": id });
+        event
+    };
+    write(events, "delete-passkey/removed.204.json", &authorized(delete(samples::ADA_PASSKEY_ID), ada));
+    write(events, "delete-passkey/unknown.404.json", &authorized(delete("bm8tc3VjaC1rZXk"), ada));
+    write(events, "delete-passkey/no-token.401.json", &delete(samples::ADA_PASSKEY_ID));
+
+    write(events, "start-passkey-login/start.200.json", &json_post("/login/passkey/start", json!({})));
+    let login = "/login/passkey/finish";
+    write(events, "finish-passkey-login/unknown-challenge.400.json", &finish(login, unknown));
+    write(events, "finish-passkey-login/missing-credential.400.json", &finish(login, json!({"challenge_id": "x"})));
+}
+
 fn write(dir: &Path, name: &str, event: &Value) {
     let path = dir.join(name);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -447,6 +495,7 @@ fn main() {
     account_lifecycle(events, &bearer, &authorized["requestContext"]["authorizer"]);
     sessions(events, &bearer, &authorized["requestContext"]["authorizer"]);
     second_factor(events, &authorized["requestContext"]["authorizer"]);
+    passkeys(events, &authorized["requestContext"]["authorizer"]);
 
     // Authorizer events, named by the decision they must get.
     let other = "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJhZG1pbiJ9.";

@@ -8,12 +8,16 @@ use change_password::ChangePassword;
 use confirm_email::ConfirmEmail;
 use confirm_totp::ConfirmTotp;
 use delete_account::DeleteAccount;
+use delete_passkey::DeletePasskey;
 use discovery::Discovery;
 use end_session::EndSession;
 use enroll_totp::EnrollTotp;
+use finish_passkey_login::FinishPasskeyLogin;
+use finish_passkey_registration::FinishPasskeyRegistration;
 use forgot_password::ForgotPassword;
 use jwks::Jwks;
 use lambda_http::{Body, Request, Response};
+use list_passkeys::ListPasskeys;
 use list_sessions::ListSessions;
 use login::Login;
 use login_mfa::LoginMfa;
@@ -30,6 +34,8 @@ use shared::mail::{Handoff, Outbox, Transport};
 use shared::routes::Function;
 use shared::store::Store;
 use signup::Signup;
+use start_passkey_login::StartPasskeyLogin;
+use start_passkey_registration::StartPasskeyRegistration;
 use verify_email::VerifyEmail;
 
 pub struct App<S> {
@@ -54,6 +60,12 @@ pub struct App<S> {
     pub confirm_totp: ConfirmTotp<S>,
     pub remove_totp: RemoveTotp<S>,
     pub login_mfa: LoginMfa<S>,
+    pub start_passkey_registration: StartPasskeyRegistration<S>,
+    pub finish_passkey_registration: FinishPasskeyRegistration<S>,
+    pub list_passkeys: ListPasskeys<S>,
+    pub delete_passkey: DeletePasskey<S>,
+    pub start_passkey_login: StartPasskeyLogin<S>,
+    pub finish_passkey_login: FinishPasskeyLogin<S>,
     /// The token checks, and the session check when `SESSION_CHECK` is on.
     pub authorizer: SessionAuthorizer<S>,
     /// `CORS_ALLOW_ORIGINS`, for the gateway's CORS answers.
@@ -114,6 +126,12 @@ impl<S: Store + Clone> App<S> {
             confirm_totp: ConfirmTotp::new(store.clone(), services),
             remove_totp: RemoveTotp::new(store.clone(), services),
             login_mfa: LoginMfa::new(store.clone(), services),
+            start_passkey_registration: StartPasskeyRegistration::new(store.clone(), services),
+            finish_passkey_registration: FinishPasskeyRegistration::new(store.clone(), services),
+            list_passkeys: ListPasskeys::new(store.clone(), services),
+            delete_passkey: DeletePasskey::new(store.clone(), services),
+            start_passkey_login: StartPasskeyLogin::new(store.clone(), services),
+            finish_passkey_login: FinishPasskeyLogin::new(store.clone(), services),
             authorizer: SessionAuthorizer::new(store, services),
             origins: services.origins.clone(),
             outbox,
@@ -148,6 +166,20 @@ impl<S: Store + Clone> App<S> {
             Function::ConfirmTotp => Box::pin(confirm_totp::handle(request, &self.confirm_totp)).await,
             Function::RemoveTotp => Box::pin(remove_totp::handle(request, &self.remove_totp)).await,
             Function::LoginMfa => Box::pin(login_mfa::handle(request, &self.login_mfa)).await,
+            Function::StartPasskeyRegistration => {
+                Box::pin(start_passkey_registration::handle(request, &self.start_passkey_registration)).await
+            }
+            Function::FinishPasskeyRegistration => {
+                Box::pin(finish_passkey_registration::handle(request, &self.finish_passkey_registration)).await
+            }
+            Function::ListPasskeys => Box::pin(list_passkeys::handle(request, &self.list_passkeys)).await,
+            Function::DeletePasskey => Box::pin(delete_passkey::handle(request, &self.delete_passkey)).await,
+            Function::StartPasskeyLogin => {
+                Box::pin(start_passkey_login::handle(request, &self.start_passkey_login)).await
+            }
+            Function::FinishPasskeyLogin => {
+                Box::pin(finish_passkey_login::handle(request, &self.finish_passkey_login)).await
+            }
         };
         // The handlers map every error to a response; this arm is unreachable in practice.
         result.unwrap_or_else(|_| shared::ApiError::Internal.into_response())
@@ -178,5 +210,11 @@ pub fn needs(function: Function) -> &'static shared::Needs {
         Function::LoginMfa => &login_mfa::NEEDS,
         Function::ListSessions => &list_sessions::NEEDS,
         Function::EndSession => &end_session::NEEDS,
+        Function::StartPasskeyRegistration => &start_passkey_registration::NEEDS,
+        Function::FinishPasskeyRegistration => &finish_passkey_registration::NEEDS,
+        Function::ListPasskeys => &list_passkeys::NEEDS,
+        Function::DeletePasskey => &delete_passkey::NEEDS,
+        Function::StartPasskeyLogin => &start_passkey_login::NEEDS,
+        Function::FinishPasskeyLogin => &finish_passkey_login::NEEDS,
     }
 }

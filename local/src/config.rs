@@ -42,6 +42,9 @@ pub struct Loaded {
 /// as defaults, and a fresh key when none is configured.
 pub fn load(args: &Args, lookup: impl Fn(&str) -> Option<String>) -> Result<Loaded, BootError> {
     let issuer = format!("http://{}:{}", args.host, args.port);
+    // Browsers keep passkeys for a domain, never for an IP address: the web
+    // app does passkeys when opened as http://localhost.
+    let passkey_origin = format!("http://localhost:{}", args.port);
     let vars = Vars::new(|name: &str| {
         lookup(name).or_else(|| match name {
             "JWT_ISSUER" => Some(issuer.clone()),
@@ -49,6 +52,8 @@ pub fn load(args: &Args, lookup: impl Fn(&str) -> Option<String>) -> Result<Load
             // Links open the web app local-api serves itself.
             "APP_URL" => Some(issuer.clone()),
             "MAIL_FROM" => Some(LOCAL_SENDER.to_string()),
+            "WEBAUTHN_RP_ID" => Some("localhost".to_string()),
+            "WEBAUTHN_ORIGINS" => Some(passkey_origin.clone()),
             _ => None,
         })
     });

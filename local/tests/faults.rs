@@ -13,7 +13,8 @@ use serde_json::json;
 use shared::onetime::OneTimeToken;
 use shared::routes::{Function, ROUTES, Route};
 use shared::store::dynamo::{DynamoStore, fresh_table, local_endpoint};
-use shared::store::{Purpose, RefreshStatus, Store, User};
+use shared::store::{Ceremony, CeremonyKind, Purpose, RefreshStatus, Store, User};
+use shared::testing::passkey::{ORIGIN, SoftAuthenticator, add_passkey};
 use shared::testing::{self, ADA_PASSWORD, json_post};
 use shared::{Clock, ManualClock, RefreshToken, Services, StoreSettings, TokenPair};
 use support::fault_proxy::{ALL, Fault, FaultProxy};
@@ -104,6 +105,27 @@ impl Bench {
         assert!(response.headers().contains_key("retry-after"), "{label}");
         assert!(took < Duration::from_secs(5), "{label} took {took:?}");
     }
+}
+
+/// A ceremony in the store, as the start of a registration (for `user_id`)
+/// or a login leaves it, and the options its start answered.
+async fn passkey_ceremony(b: &Bench, user_id: Option<&str>) -> (String, serde_json::Value) {
+    let party = b.services.relying_party();
+    let (kind, started) = match user_id {
+        Some(id) => (CeremonyKind::Registration, party.start_registration(id, "a@example.com", "A", &[]).unwrap()),
+        None => (CeremonyKind::Login, party.start_login().unwrap()),
+    };
+    let id = shared::passkey::new_ceremony_id();
+    let ceremony = Ceremony {
+        id: id.clone(),
+        kind,
+        user_id: user_id.map(String::from),
+        name: None,
+        state: started.state,
+        expires_at: b.clock.now() + 300,
+    };
+    b.direct.begin_ceremony(&ceremony).await.unwrap();
+    (id, started.options)
 }
 
 fn bearer(req: Request, tokens: &TokenPair) -> Request {
@@ -269,12 +291,61 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                 b.under_fault(fault, operation, route, json_post(route.path, &body)).await;
                 assert_eq!(b.count(&user.id, "FAMILY#").await, families, "the second step opened no session");
             }
+            // Reads and a put: no transaction.
+            Function::StartPasskeyRegistration | Function::ListPasskeys if !transactions_only => {
+                let (user, tokens) = b.user().await;
+                let req = match route.method {
+                    "GET" => testing::request(Method::GET, route.path, None, ""),
+                    _ => json_post(route.path, &json!({"name": "Laptop"})),
+                };
+                b.under_fault(fault, operation, route, bearer(req, &tokens)).await;
+                assert_eq!(b.count(&user.id, "PASSKEY#").await, 0);
+            }
+            Function::StartPasskeyLogin if !transactions_only => {
+                b.under_fault(fault, operation, route, json_post(route.path, &json!({}))).await;
+            }
+            Function::FinishPasskeyRegistration => {
+                // No passkey is stored, and the profile counts none.
+                let (user, tokens) = b.user().await;
+                let (challenge_id, options) = passkey_ceremony(b, Some(&user.id)).await;
+                let credential = SoftAuthenticator::new(ORIGIN).register(&options);
+                let body = json!({"challenge_id": challenge_id, "credential": credential});
+                b.under_fault(fault, operation, route, bearer(json_post(route.path, &body), &tokens)).await;
+                assert_eq!(b.count(&user.id, "PASSKEY#").await, 0, "no passkey stored");
+                assert_eq!(b.direct.profile(&user.id).await.unwrap().unwrap().passkeys, 0);
+            }
+            Function::DeletePasskey => {
+                // The passkey stays, and stays counted.
+                let (user, tokens) = b.user().await;
+                let mut key = SoftAuthenticator::new(ORIGIN);
+                let passkey = add_passkey(&b.direct, &b.services, &mut key, &user.id, b.clock.now()).await;
+                let req = bearer(testing::request(Method::DELETE, route.path, None, ""), &tokens)
+                    .with_path_parameters(std::collections::HashMap::from([("id".to_string(), passkey.id)]));
+                b.under_fault(fault, operation, route, req).await;
+                assert_eq!(b.count(&user.id, "PASSKEY#").await, 1, "the passkey is still there");
+                assert_eq!(b.direct.profile(&user.id).await.unwrap().unwrap().passkeys, 1);
+            }
+            Function::FinishPasskeyLogin => {
+                // No session is opened.
+                let (user, _) = b.user().await;
+                let mut key = SoftAuthenticator::new(ORIGIN);
+                let passkey = add_passkey(&b.direct, &b.services, &mut key, &user.id, b.clock.now()).await;
+                let (challenge_id, options) = passkey_ceremony(b, None).await;
+                let credential = key.login(&options, &passkey.id, &user.id);
+                let families = b.count(&user.id, "FAMILY#").await;
+                let body = json!({"challenge_id": challenge_id, "credential": credential});
+                b.under_fault(fault, operation, route, json_post(route.path, &body)).await;
+                assert_eq!(b.count(&user.id, "FAMILY#").await, families, "the passkey opened no session");
+            }
             Function::Logout
             | Function::Me
             | Function::ChangeEmail
             | Function::ListSessions
             | Function::EndSession
-            | Function::EnrollTotp => {}
+            | Function::EnrollTotp
+            | Function::StartPasskeyRegistration
+            | Function::ListPasskeys
+            | Function::StartPasskeyLogin => {}
             // Serve from memory, or only hand a job to the mailer: no store, no fault to meet.
             Function::Jwks | Function::Discovery | Function::SendVerification | Function::ForgotPassword => {}
         }

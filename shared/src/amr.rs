@@ -7,3 +7,7 @@ pub const PASSWORD: &[&str] = &["pwd"];
 pub const PASSWORD_AND_OTP: &[&str] = &["pwd", "otp"];
 /// A password and a recovery code: two factors, the second not an OTP app.
 pub const PASSWORD_AND_RECOVERY_CODE: &[&str] = &["pwd", "mfa"];
+/// A passkey that stays in its authenticator's hardware (it cannot be backed up).
+pub const HARDWARE_KEY: &[&str] = &["hwk"];
+/// A passkey a password manager syncs (backup eligible).
+pub const SOFTWARE_KEY: &[&str] = &["swk"];

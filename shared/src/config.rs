@@ -227,6 +227,53 @@ impl SessionCheckSettings {
     }
 }
 
+/// The WebAuthn relying party (`WEBAUTHN_RP_ID`, `WEBAUTHN_ORIGINS`): by
+/// default the web app's host and origin (`APP_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeySettings {
+    pub rp_id: String,
+    /// Whole origins (`https://app.example.com`), each on the RP ID's host or below it.
+    pub origins: Vec<String>,
+}
+
+/// `scheme://host[:port]` of an http(s) URL, and its host.
+fn origin_of(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once(':').map_or(authority, |(host, _)| host);
+    let ok = matches!(scheme, "http" | "https") && !host.is_empty() && !authority.contains('@');
+    ok.then(|| (format!("{scheme}://{authority}"), host.to_ascii_lowercase()))
+}
+
+impl PasskeySettings {
+    pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
+        let app = vars.optional("APP_URL").and_then(|url| origin_of(&url));
+        let rp_id = match vars.optional("WEBAUTHN_RP_ID") {
+            Some(id) => id.trim().to_ascii_lowercase(),
+            None => app.as_ref().map_or_else(|| "localhost".into(), |(_, host)| host.clone()),
+        };
+        let origins: Vec<String> = match vars.optional("WEBAUTHN_ORIGINS") {
+            Some(list) => list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect(),
+            None => vec![app.map_or_else(|| "http://localhost".into(), |(origin, _)| origin)],
+        };
+        let invalid = |reason: String| ConfigError::Invalid { var: "WEBAUTHN_ORIGINS", reason };
+        for origin in &origins {
+            let (whole, host) =
+                origin_of(origin).ok_or_else(|| invalid(format!("{origin} is not an http(s) origin")))?;
+            if whole != *origin {
+                return Err(invalid(format!("{origin} is not an origin (no path, query or fragment)")));
+            }
+            if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
+                return Err(invalid(format!("{origin} is not on WEBAUTHN_RP_ID {rp_id} or below it")));
+            }
+        }
+        if origins.is_empty() {
+            return Err(invalid("lists no origin".into()));
+        }
+        Ok(Self { rp_id, origins })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +355,27 @@ mod tests {
     #[test]
     fn secrets_are_redacted_in_debug_output() {
         assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret([redacted])");
+    }
+
+    #[test]
+    fn passkeys_default_to_the_web_apps_host_and_origin() {
+        let settings = PasskeySettings::from_vars(&vars(&[("APP_URL", "https://app.example.com/start")])).unwrap();
+        assert_eq!(settings.rp_id, "app.example.com");
+        assert_eq!(settings.origins, ["https://app.example.com"]);
+        let local = PasskeySettings::from_vars(&vars(&[])).unwrap();
+        assert_eq!((local.rp_id.as_str(), local.origins[0].as_str()), ("localhost", "http://localhost"));
+    }
+
+    #[test]
+    fn passkey_origins_must_be_origins_on_the_relying_partys_domain() {
+        let ok = vars(&[
+            ("WEBAUTHN_RP_ID", "example.com"),
+            ("WEBAUTHN_ORIGINS", "https://a.example.com, https://example.com:8443"),
+        ]);
+        assert_eq!(PasskeySettings::from_vars(&ok).unwrap().origins.len(), 2);
+        for bad in ["https://evil.com", "https://a.example.com/path", "ftp://example.com", "https://notexample.com"] {
+            let pairs = [("WEBAUTHN_RP_ID", "example.com"), ("WEBAUTHN_ORIGINS", bad)];
+            assert!(PasskeySettings::from_vars(&vars(&pairs)).is_err(), "{bad}");
+        }
     }
 }

@@ -23,6 +23,8 @@ pub mod mfa;
 pub mod new_password;
 pub mod onetime;
 pub mod origins;
+#[cfg(feature = "passkeys")]
+pub mod passkey;
 pub mod password;
 pub mod reauth;
 pub mod recovery;
@@ -49,7 +51,8 @@ pub use algorithm::Algorithm;
 pub use claims::AccessClaims;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    ConfigError, KeySettings, PasswordSettings, Secret, SessionCheckSettings, StoreSettings, TokenSettings,
+    ConfigError, KeySettings, PasskeySettings, PasswordSettings, Secret, SessionCheckSettings, StoreSettings,
+    TokenSettings,
 };
 pub use email::normalize_email;
 pub use error::ApiError;

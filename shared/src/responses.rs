@@ -42,7 +42,7 @@ impl From<&Profile> for UserBody {
             email_verified: profile.email_verified,
             name: profile.name.clone(),
             created_at,
-            mfa: MfaBody { totp: profile.totp, passkeys: 0 },
+            mfa: MfaBody { totp: profile.totp, passkeys: profile.passkeys },
         }
     }
 }
@@ -77,6 +77,26 @@ impl SessionBody {
     }
 }
 
+/// One passkey, as the API shows it (`openapi.yaml`, schema `Passkey`).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct PasskeyBody {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+impl From<&crate::store::PasskeyRecord> for PasskeyBody {
+    fn from(key: &crate::store::PasskeyRecord) -> Self {
+        Self {
+            id: key.id.clone(),
+            name: key.name.clone(),
+            created_at: rfc3339(key.created_at),
+            last_used_at: key.last_used_at.map(rfc3339),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,8 +110,9 @@ mod tests {
             name: None,
             created_at: 1_700_000_000,
             totp: true,
+            passkeys: 2,
         };
         assert_eq!(UserBody::from(&profile).created_at, "2023-11-14T22:13:20Z");
-        assert_eq!(UserBody::from(&profile).mfa, MfaBody { totp: true, passkeys: 0 });
+        assert_eq!(UserBody::from(&profile).mfa, MfaBody { totp: true, passkeys: 2 });
     }
 }

@@ -28,10 +28,16 @@ pub enum Function {
     ConfirmTotp,
     RemoveTotp,
     LoginMfa,
+    StartPasskeyRegistration,
+    FinishPasskeyRegistration,
+    ListPasskeys,
+    DeletePasskey,
+    StartPasskeyLogin,
+    FinishPasskeyLogin,
 }
 
 impl Function {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 27] = [
         Self::Signup,
         Self::Login,
         Self::Refresh,
@@ -53,6 +59,12 @@ impl Function {
         Self::ConfirmTotp,
         Self::RemoveTotp,
         Self::LoginMfa,
+        Self::StartPasskeyRegistration,
+        Self::FinishPasskeyRegistration,
+        Self::ListPasskeys,
+        Self::DeletePasskey,
+        Self::StartPasskeyLogin,
+        Self::FinishPasskeyLogin,
     ];
 
     pub fn name(self) -> &'static str {
@@ -78,6 +90,12 @@ impl Function {
             Self::ConfirmTotp => "confirm-totp",
             Self::RemoveTotp => "remove-totp",
             Self::LoginMfa => "login-mfa",
+            Self::StartPasskeyRegistration => "start-passkey-registration",
+            Self::FinishPasskeyRegistration => "finish-passkey-registration",
+            Self::ListPasskeys => "list-passkeys",
+            Self::DeletePasskey => "delete-passkey",
+            Self::StartPasskeyLogin => "start-passkey-login",
+            Self::FinishPasskeyLogin => "finish-passkey-login",
         }
     }
 
@@ -130,6 +148,12 @@ pub const ROUTES: &[Route] = &[
     guarded("POST", "/mfa/totp/enroll", Function::EnrollTotp),
     guarded("POST", "/mfa/totp/confirm", Function::ConfirmTotp),
     guarded("DELETE", "/mfa/totp", Function::RemoveTotp),
+    guarded("POST", "/passkeys/register/start", Function::StartPasskeyRegistration),
+    guarded("POST", "/passkeys/register/finish", Function::FinishPasskeyRegistration),
+    guarded("GET", "/passkeys", Function::ListPasskeys),
+    guarded("DELETE", "/passkeys/{id}", Function::DeletePasskey),
+    open("POST", "/login/passkey/start", Function::StartPasskeyLogin),
+    open("POST", "/login/passkey/finish", Function::FinishPasskeyLogin),
 ];
 
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {

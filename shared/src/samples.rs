@@ -35,6 +35,11 @@ pub const KATHERINE_RECOVERY_CODE: &str = "samp-1e00-rec0-very";
 pub const KATHERINE_MFA_TOKEN: &str =
     "ot1.mfa.0c5e8b1d-7a2f-4e93-b6d4-1f9a3c7e5b20.c2FtcGxlIG1mYSB0b2tlbiBzZWNyZXQsIHB1YmxpYyE";
 /// When the sample tokens were issued and when they expire (2100-01-01).
+/// Ada's sample passkey: a public key (its private half is long gone), for
+/// the events that list and remove passkeys.
+pub const ADA_PASSKEY_ID: &str = "s-30nyFbGFpwnTwHmk_8OWZgpXqxdhD1D1JKPV9bO0s";
+const ADA_PASSKEY: &str = r#"{"cred":{"cred_id":"s-30nyFbGFpwnTwHmk_8OWZgpXqxdhD1D1JKPV9bO0s","cred":{"type_":"ES256","key":{"EC_EC2":{"curve":"SECP256R1","x":"erK1uv8KgHdqtndg94DjiYuCfg5Z4c8FGq1K00B03eM","y":"0TvOnJKq31l-8q-X0HWfhGLANTkDdmHyGCzwWDn3f48"}}},"counter":0,"transports":null,"user_verified":true,"backup_eligible":false,"backup_state":false,"registration_policy":"required","extensions":{"cred_protect":"Ignored","hmac_create_secret":"NotRequested","appid":"NotRequested","cred_props":"Ignored"},"attestation":{"data":"Self_","metadata":"None"},"attestation_format":"packed"}}"#;
+
 pub const ISSUED_AT: i64 = 1_795_000_000;
 pub const EXPIRES_AT: i64 = 4_102_444_800;
 
@@ -74,6 +79,15 @@ pub async fn seed<S: Store>(store: &S, passwords: &Passwords) -> Result<(), Seed
         let new_email = (purpose == Purpose::ChangeEmail).then(|| ADA_NEW_EMAIL.to_string());
         store.issue_token(&token.record(EXPIRES_AT, new_email)).await?;
     }
+    let passkey = crate::store::PasskeyRecord {
+        id: ADA_PASSKEY_ID.into(),
+        user_id: ADA_ID.into(),
+        name: "Ada's laptop".into(),
+        created_at: ISSUED_AT,
+        last_used_at: None,
+        credential: ADA_PASSKEY.into(),
+    };
+    store.add_passkey(&passkey).await?;
     seed_katherine(store, passwords).await
 }
 

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{ConfigError, PasswordSettings, SessionCheckSettings, Vars};
+use crate::config::{ConfigError, PasskeySettings, PasswordSettings, SessionCheckSettings, Vars};
 use crate::device::DeviceKeys;
 use crate::keys::KeyError;
 use crate::mail::{AccountSettings, Handoff, MailSettings, Transport};
@@ -103,6 +103,8 @@ pub struct Services {
     pub transport: Option<Transport>,
     /// The name authenticator apps show beside this service's codes (`TOTP_ISSUER`).
     pub totp_issuer: String,
+    /// The WebAuthn relying party's ID and origins.
+    pub passkeys: PasskeySettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +133,7 @@ impl Services {
             mail: None,
             transport: None,
             totp_issuer: totp_issuer(vars),
+            passkeys: PasskeySettings::from_vars(vars)?,
         })
     }
 
@@ -162,6 +165,14 @@ impl Services {
     pub fn mailing(&self) -> (MailSettings, Transport) {
         let settings = self.mail.clone().expect("the mailer declares Mail::Sends in its Needs");
         (settings, self.transport.clone().expect("the mailer declares Mail::Sends in its Needs"))
+    }
+
+    /// The WebAuthn relying party, named as authenticator apps name this service.
+    #[cfg(feature = "passkeys")]
+    pub fn relying_party(&self) -> Arc<crate::passkey::RelyingParty> {
+        let party = crate::passkey::RelyingParty::new(&self.passkeys, &self.totp_issuer);
+        // The settings were checked when read: only a webauthn-rs change could refuse them.
+        Arc::new(party.unwrap_or_else(|err| panic!("WebAuthn settings: {err}")))
     }
 
     /// Verifies access tokens; for functions whose `Needs` say `Keys::Verify` or `Keys::Sign`.

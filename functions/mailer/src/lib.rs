@@ -107,6 +107,8 @@ impl<S: Store> Mailer<S> {
                     Notice::TotpEnabled => Letter::TotpEnabled,
                     Notice::TotpRemoved => Letter::TotpRemoved,
                     Notice::RecoveryCodeUsed { left } => Letter::RecoveryCodeUsed { left },
+                    Notice::PasskeyAdded { name } => Letter::PasskeyAdded { name },
+                    Notice::PasskeyRemoved { name } => Letter::PasskeyRemoved { name },
                 };
                 Ok(self.send(&email, letter).await)
             }

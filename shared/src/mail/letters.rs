@@ -30,6 +30,8 @@ pub enum Letter {
     TotpEnabled,
     TotpRemoved,
     RecoveryCodeUsed { left: u32 },
+    PasskeyAdded { name: String },
+    PasskeyRemoved { name: String },
 }
 
 /// The web app's page for each link.
@@ -142,6 +144,20 @@ impl Letters {
                 action: None,
                 after: NOT_YOU,
             },
+            Letter::PasskeyAdded { name } => Part {
+                subject: "A passkey was added",
+                lead: format!(
+                    "A passkey named \u{201c}{name}\u{201d} can now log in to your account without a password."
+                ),
+                action: None,
+                after: NOT_YOU,
+            },
+            Letter::PasskeyRemoved { name } => Part {
+                subject: "A passkey was removed",
+                lead: format!("The passkey named \u{201c}{name}\u{201d} can no longer log in to your account."),
+                action: None,
+                after: NOT_YOU,
+            },
             Letter::RecoveryCodeUsed { left } => Part {
                 subject: "A recovery code was used",
                 lead: format!(
@@ -197,6 +213,12 @@ mod tests {
             .write("a@b.co", &Letter::EmailChangeRequested { new_email: "<x>@y.co".into() });
         assert!(!message.text.contains("https://"));
         assert!(message.html.contains("&lt;x&gt;@y.co") && !message.html.contains("<x>"), "{}", message.html);
+        let named =
+            Letters::new("https://app.example").write("a@b.co", &Letter::PasskeyAdded { name: "<b>K</b>".into() });
+        assert!(
+            named.html.contains("&lt;b&gt;K") && !named.html.contains("<b>"),
+            "a passkey's name is the user's text"
+        );
         for letter in [
             Letter::PasswordReset,
             Letter::PasswordChanged,
@@ -205,6 +227,8 @@ mod tests {
             Letter::TotpEnabled,
             Letter::TotpRemoved,
             Letter::RecoveryCodeUsed { left: 9 },
+            Letter::PasskeyAdded { name: "Laptop".into() },
+            Letter::PasskeyRemoved { name: "Phone".into() },
         ] {
             let m = Letters::new("https://app.example").write("a@b.co", &letter);
             assert!(!m.subject.is_empty() && m.html.starts_with("<!doctype html>") && !m.text.contains('<'), "{m:?}");

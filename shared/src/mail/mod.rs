@@ -60,6 +60,8 @@ pub enum Notice {
     TotpEnabled,
     TotpRemoved,
     RecoveryCodeUsed { left: u32 },
+    PasskeyAdded { name: String },
+    PasskeyRemoved { name: String },
 }
 
 impl MailJob {
@@ -77,6 +79,8 @@ impl MailJob {
             Self::Notice { notice: Notice::TotpEnabled, .. } => "notice_totp_enabled",
             Self::Notice { notice: Notice::TotpRemoved, .. } => "notice_totp_removed",
             Self::Notice { notice: Notice::RecoveryCodeUsed { .. }, .. } => "notice_recovery_code_used",
+            Self::Notice { notice: Notice::PasskeyAdded { .. }, .. } => "notice_passkey_added",
+            Self::Notice { notice: Notice::PasskeyRemoved { .. }, .. } => "notice_passkey_removed",
         }
     }
 }

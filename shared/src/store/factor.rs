@@ -30,3 +30,56 @@ pub enum RecoveryCodeUse {
     /// Not one of the user's unspent codes (or TOTP is not on).
     Refused,
 }
+
+/// One passkey of a user, as stored: its public key and counter as
+/// `webauthn-rs` keeps them (no secret: the private key never leaves the
+/// authenticator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRecord {
+    /// The credential id, base64url.
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub credential: String,
+}
+
+/// Which half-done WebAuthn ceremony a state belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CeremonyKind {
+    Registration,
+    Login,
+}
+
+impl CeremonyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Registration => "registration",
+            Self::Login => "login",
+        }
+    }
+}
+
+/// The server's half of a ceremony between its two calls: kept until
+/// `expires_at`, taken once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ceremony {
+    pub id: String,
+    pub kind: CeremonyKind,
+    /// Whose registration it is; `None` for a login, which names no one.
+    pub user_id: Option<String>,
+    /// Only for a registration: the name the passkey gets.
+    pub name: Option<String>,
+    pub state: String,
+    pub expires_at: i64,
+}
+
+/// Which ceremony the second call may take: its id, kind and owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CeremonyRef<'a> {
+    pub id: &'a str,
+    pub kind: CeremonyKind,
+    pub user_id: Option<&'a str>,
+    pub now: i64,
+}

@@ -10,9 +10,9 @@ use super::ops::Op;
 use super::table::user_pk;
 use super::table::{address_pk, counter_key};
 use super::{
-    Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, Purpose,
-    RecoveryCodeUse, RefreshRecord, RefreshState, RefreshStatus, Rotation, SessionInfo, Store, StoreError, TokenRef,
-    TotpFactor, User, decide,
+    Attempt, Ceremony, CeremonyRef, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord,
+    PasskeyRecord, Profile, Proof, Purpose, RecoveryCodeUse, RefreshRecord, RefreshState, RefreshStatus, Rotation,
+    SessionInfo, Store, StoreError, TokenRef, TotpFactor, User, decide,
 };
 
 #[derive(Default)]
@@ -29,6 +29,10 @@ struct Data {
     onetime: HashMap<(String, Purpose), OneTimeRecord>,
     /// user id → the TOTP factor and its unspent recovery-code hashes
     totp: HashMap<String, (TotpFactor, BTreeSet<String>)>,
+    /// (user id, credential id) → the passkey
+    passkeys: HashMap<(String, String), PasskeyRecord>,
+    /// ceremony id → its state
+    ceremonies: HashMap<String, Ceremony>,
 }
 
 struct Family {
@@ -72,6 +76,8 @@ impl Data {
     fn profile(&self, user_id: &str) -> Option<Profile> {
         let mut profile = self.users.get(user_id)?.profile();
         profile.totp = self.totp.get(user_id).is_some_and(|(f, _)| f.confirmed);
+        let passkeys = self.passkeys.keys().filter(|(owner, _)| owner == user_id).count();
+        profile.passkeys = u32::try_from(passkeys).unwrap_or(u32::MAX);
         Some(profile)
     }
 
@@ -359,6 +365,7 @@ impl Store for MemoryStore {
         data.tokens.retain(|(owner, _), _| owner != user_id);
         data.onetime.retain(|(owner, _), _| owner != user_id);
         data.totp.remove(user_id);
+        data.passkeys.retain(|(owner, _), _| owner != user_id);
         let (counters, own) = (address_pk(&user.email), user_pk(user_id));
         data.counters.retain(|(pk, _), _| *pk != counters && *pk != own);
         Ok(true)
@@ -426,5 +433,59 @@ impl Store for MemoryStore {
 
     async fn remove_totp(&self, user_id: &str) -> Result<bool, StoreError> {
         Ok(self.lock(Op::RemoveTotp)?.totp.remove(user_id).is_some())
+    }
+
+    async fn begin_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError> {
+        self.lock(Op::BeginCeremony)?.ceremonies.insert(ceremony.id.clone(), ceremony.clone());
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, which: CeremonyRef<'_>) -> Result<Option<Ceremony>, StoreError> {
+        let mut data = self.lock(Op::TakeCeremony)?;
+        let matches =
+            |c: &Ceremony| c.kind == which.kind && c.user_id.as_deref() == which.user_id && c.expires_at > which.now;
+        if !data.ceremonies.get(which.id).is_some_and(matches) {
+            return Ok(None);
+        }
+        Ok(data.ceremonies.remove(which.id))
+    }
+
+    async fn add_passkey(&self, passkey: &PasskeyRecord) -> Result<bool, StoreError> {
+        let mut data = self.lock(Op::AddPasskey)?;
+        let slot = key(&passkey.user_id, &passkey.id);
+        if !data.users.contains_key(&passkey.user_id) || data.passkeys.contains_key(&slot) {
+            return Ok(false);
+        }
+        data.passkeys.insert(slot, passkey.clone());
+        Ok(true)
+    }
+
+    async fn passkeys(&self, user_id: &str) -> Result<Vec<PasskeyRecord>, StoreError> {
+        let data = self.lock(Op::ListPasskeys)?;
+        let mut keys: Vec<PasskeyRecord> =
+            data.passkeys.iter().filter(|((owner, _), _)| owner == user_id).map(|(_, p)| p.clone()).collect();
+        keys.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(keys)
+    }
+
+    async fn passkey(&self, user_id: &str, id: &str) -> Result<Option<PasskeyRecord>, StoreError> {
+        Ok(self.lock(Op::ReadPasskey)?.passkeys.get(&key(user_id, id)).cloned())
+    }
+
+    async fn passkey_used(&self, used: &PasskeyRecord, updated: Option<&str>, now: i64) -> Result<bool, StoreError> {
+        let mut data = self.lock(Op::PasskeyUsed)?;
+        let Some(stored) = data.passkeys.get_mut(&key(&used.user_id, &used.id)) else { return Ok(false) };
+        if updated.is_some() && stored.credential != used.credential {
+            return Ok(false);
+        }
+        if let Some(credential) = updated {
+            stored.credential = credential.to_string();
+        }
+        stored.last_used_at = Some(now);
+        Ok(true)
+    }
+
+    async fn remove_passkey(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self.lock(Op::RemovePasskey)?.passkeys.remove(&key(user_id, id)).is_some())
     }
 }

@@ -15,7 +15,7 @@ mod rotation;
 pub mod table;
 
 pub use account::{EmailChange, OneTimeRecord, Proof, Purpose};
-pub use factor::{RecoveryCodeUse, TotpFactor};
+pub use factor::{Ceremony, CeremonyKind, CeremonyRef, PasskeyRecord, RecoveryCodeUse, TotpFactor};
 pub use memory::MemoryStore;
 pub use ops::{Action, Op};
 pub use rotation::{Decision, decide, presents};
@@ -61,6 +61,7 @@ impl User {
             name: self.name.clone(),
             created_at: self.created_at,
             totp: false,
+            passkeys: 0,
         }
     }
 }
@@ -99,6 +100,8 @@ pub struct Profile {
     pub created_at: i64,
     /// Whether a confirmed TOTP factor guards the account.
     pub totp: bool,
+    /// How many passkeys the user has registered.
+    pub passkeys: u32,
 }
 
 impl Profile {
@@ -390,4 +393,36 @@ pub trait Store: Send + Sync + 'static {
     /// Removes the factor (pending or confirmed) and its recovery codes;
     /// `false` when there was none.
     fn remove_totp(&self, user_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Keeps a ceremony's state until it expires.
+    fn begin_ceremony(&self, ceremony: &Ceremony) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Takes the ceremony `which` names, once however many race: `None`
+    /// when it is unknown, taken already, expired, of another kind or
+    /// another user's (and then nothing is taken).
+    fn take_ceremony(
+        &self,
+        which: CeremonyRef<'_>,
+    ) -> impl Future<Output = Result<Option<Ceremony>, StoreError>> + Send;
+    /// Stores a new passkey and counts it on the profile; `false` (nothing
+    /// written) when the user is gone or has that credential already.
+    fn add_passkey(&self, passkey: &PasskeyRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The user's passkeys, oldest first.
+    fn passkeys(&self, user_id: &str) -> impl Future<Output = Result<Vec<PasskeyRecord>, StoreError>> + Send;
+    fn passkey(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<PasskeyRecord>, StoreError>> + Send;
+    /// Records a login with the passkey read as `used`, storing `updated`
+    /// (its new counter) if given; `false` (nothing written) when it is gone
+    /// or changed since it was read, so two logins cannot both move its
+    /// counter from the same value.
+    fn passkey_used(
+        &self,
+        used: &PasskeyRecord,
+        updated: Option<&str>,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Removes the passkey and uncounts it; `false` when there was none.
+    fn remove_passkey(&self, user_id: &str, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

@@ -61,6 +61,13 @@ pub enum Op {
     SpendTotpStep,
     SpendRecoveryCode,
     RemoveTotp,
+    BeginCeremony,
+    TakeCeremony,
+    AddPasskey,
+    ListPasskeys,
+    ReadPasskey,
+    PasskeyUsed,
+    RemovePasskey,
     /// The read that opens connections during init; every function with a store makes it.
     WarmUp,
 }
@@ -78,13 +85,22 @@ impl Op {
             | Self::ReadSession
             | Self::ReadCounter
             | Self::ReadTotp
+            | Self::ReadPasskey
             | Self::WarmUp => &[GetItem],
             Self::SetPasswordHash
             | Self::RevokeFamily
             | Self::Reserve
             | Self::Release
             | Self::SpendTotpStep
-            | Self::SpendRecoveryCode => &[UpdateItem],
+            | Self::SpendRecoveryCode
+            | Self::PasskeyUsed => &[UpdateItem],
+            Self::BeginCeremony => &[PutItem],
+            // A conditional delete that returns what it deleted.
+            Self::TakeCeremony => &[DeleteItem],
+            // The passkey and the profile's count, in one transaction each way.
+            Self::AddPasskey => &[PutItem, UpdateItem],
+            Self::RemovePasskey => &[DeleteItem, UpdateItem],
+            Self::ListPasskeys => &[Query],
             // A conditional put: no confirmed factor may be replaced.
             Self::BeginTotp => &[PutItem],
             // The factor and the profile's flag in one transaction.

@@ -11,6 +11,8 @@
 //! | one-time token    | `USER#<user id>`   | `ONETIME#<purpose>`|
 //! | TOTP factor       | `USER#<user id>`   | `MFA#TOTP`         |
 //! | second-step tries | `USER#<user id>`   | `MFAFAIL`          |
+//! | passkey           | `USER#<user id>`   | `PASSKEY#<cred id>`|
+//! | WebAuthn ceremony | `CEREMONY#<id>`    | `STATE`            |
 //! | login attempts    | `LOGINFAIL#<email>`| `WINDOW`           |
 //! | ... from a device | `LOGINFAIL#<email>`| `DEVICE#<id>`      |
 //! | mails sent        | `LOGINFAIL#<email>`| `MAIL#<purpose>#<span>` |
@@ -69,3 +71,11 @@ pub fn counter_key(counter: Counter<'_>) -> (String, String) {
 pub const COUNTER_SK: &str = "WINDOW";
 pub const MFA_CODES_SK: &str = "MFAFAIL";
 pub const TOTP_SK: &str = "MFA#TOTP";
+pub fn passkey_sk(credential_id: &str) -> String {
+    format!("PASSKEY#{credential_id}")
+}
+pub const PASSKEY_SK_PREFIX: &str = "PASSKEY#";
+pub fn ceremony_pk(id: &str) -> String {
+    format!("CEREMONY#{id}")
+}
+pub const CEREMONY_SK: &str = "STATE";

@@ -2,6 +2,7 @@
 //! Gateway-shaped requests. Compiled only with the `testing` feature.
 
 pub mod forge;
+pub mod passkey;
 
 use std::sync::Arc;
 
@@ -51,6 +52,7 @@ pub fn services_with(algorithm: Algorithm, extra_jwks: Option<&str>, clock: Arc<
         mail: Some(crate::mail::MailSettings::new(APP_URL, MAIL_FROM)),
         transport: Some(crate::mail::Transport::Outbox(crate::mail::Outbox::new())),
         totp_issuer: "Example".into(),
+        passkeys: crate::PasskeySettings { rp_id: "app.test".into(), origins: vec![passkey::ORIGIN.into()] },
     }
 }
 

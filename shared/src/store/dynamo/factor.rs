@@ -125,7 +125,7 @@ impl DynamoStore {
 
     /// A conditional transaction: `false` when a condition failed, retried
     /// while other transactions hold its items.
-    async fn transact_if(&self, op: Op, items: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+    pub(super) async fn transact_if(&self, op: Op, items: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
         for attempt in 0..MAX_RACE_ATTEMPTS {
             match self.transact(op, items.clone()).await? {
                 Ok(()) => return Ok(true),

@@ -66,6 +66,7 @@ pub fn profile_from(item: &Item) -> Result<Profile, StoreError> {
         name: opt_s(item, "name"),
         created_at: get_n(item, "created_at")?,
         totp: flag(item, "mfa_totp"),
+        passkeys: opt_n(item, "passkeys").and_then(|count| u32::try_from(count).ok()).unwrap_or(0),
     })
 }
 

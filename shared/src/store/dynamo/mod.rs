@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod factor;
 mod items;
+mod passkeys;
 
 use std::time::Duration;
 
@@ -28,9 +29,9 @@ use super::table::{
     EMAIL_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, counter_key, email_pk, family_sk, token_sk, user_pk,
 };
 use super::{
-    Attempt, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord, Profile, Proof, RecoveryCodeUse,
-    RefreshRecord, RefreshState, RefreshStatus, Rotation, SessionInfo, Store, StoreError, TokenRef, TotpFactor, User,
-    decide,
+    Attempt, Ceremony, CeremonyRef, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord,
+    PasskeyRecord, Profile, Proof, RecoveryCodeUse, RefreshRecord, RefreshState, RefreshStatus, Rotation, SessionInfo,
+    Store, StoreError, TokenRef, TotpFactor, User, decide,
 };
 use crate::config::StoreSettings;
 
@@ -671,5 +672,33 @@ impl Store for DynamoStore {
 
     async fn remove_totp(&self, user_id: &str) -> Result<bool, StoreError> {
         self.delete_totp(user_id).await
+    }
+
+    async fn begin_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError> {
+        self.put_ceremony(ceremony).await
+    }
+
+    async fn take_ceremony(&self, which: CeremonyRef<'_>) -> Result<Option<Ceremony>, StoreError> {
+        self.delete_ceremony(which).await
+    }
+
+    async fn add_passkey(&self, passkey: &PasskeyRecord) -> Result<bool, StoreError> {
+        self.put_passkey(passkey).await
+    }
+
+    async fn passkeys(&self, user_id: &str) -> Result<Vec<PasskeyRecord>, StoreError> {
+        self.query_passkeys(user_id).await
+    }
+
+    async fn passkey(&self, user_id: &str, id: &str) -> Result<Option<PasskeyRecord>, StoreError> {
+        self.read_passkey(user_id, id).await
+    }
+
+    async fn passkey_used(&self, used: &PasskeyRecord, updated: Option<&str>, now: i64) -> Result<bool, StoreError> {
+        self.mark_passkey_used(used, updated, now).await
+    }
+
+    async fn remove_passkey(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        self.delete_passkey(user_id, id).await
     }
 }

@@ -12,6 +12,9 @@ use shared::store::{
 use shared::store::{EmailChange, OneTimeRecord, Proof, Purpose};
 use shared::{Clock, normalize_email};
 
+mod passkeys;
+use passkeys::*;
+
 /// The injected "now": anchored at the real time of the run, because DynamoDB
 /// Local really deletes items whose TTL has passed; a fixed date in the past
 /// would have its sweeper remove items in the middle of a test.
@@ -621,6 +624,9 @@ macro_rules! contract {
             ten_racing_uses_of_one_recovery_code_spend_it_once,
             a_one_time_token_is_redeemed_once_however_many_race,
             every_successor_keeps_the_methods_its_session_began_with,
+            a_ceremony_is_taken_once_by_its_kind_and_owner_before_it_expires,
+            passkeys_are_listed_oldest_first_counted_on_the_profile_and_removed,
+            of_two_logins_that_read_one_counter_only_one_moves_it,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -1,0 +1,41 @@
+//! `GET /passkeys` (behind the authorizer): the caller's passkeys, oldest
+//! first, with when each was added and last used. Never their keys.
+
+use std::sync::Arc;
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::response::json_no_store;
+use shared::responses::PasskeyBody;
+use shared::services::Mail;
+use shared::store::{Op, Store};
+use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
+
+pub const NEEDS: Needs =
+    Needs { keys: Keys::Verify, store: &[Op::ListPasskeys], connections: 1, mail: Mail::None, other_actions: &[] };
+
+pub struct ListPasskeys<S> {
+    pub store: S,
+    pub verifier: Arc<TokenVerifier>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Store> ListPasskeys<S> {
+    pub fn new(store: S, services: &Services) -> Self {
+        Self { store, verifier: services.verifier(), clock: services.clock.clone() }
+    }
+}
+
+pub async fn handle<S: Store>(req: Request, deps: &ListPasskeys<S>) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(list(&req, deps).await.unwrap_or_else(ApiError::into_response))
+}
+
+async fn list<S: Store>(req: &Request, deps: &ListPasskeys<S>) -> Result<Response<Body>, ApiError> {
+    let user_id = caller::subject(req, &deps.verifier, deps.clock.now())?;
+    let keys = deps.store.passkeys(&user_id).await?;
+    let body: Vec<PasskeyBody> = keys.iter().map(PasskeyBody::from).collect();
+    Ok(json_no_store(StatusCode::OK, &body))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! `POST /passkeys/register/start` (behind the authorizer): the options for
+//! `navigator.credentials.create()` (WebAuthn Level 3 JSON, under
+//! `publicKey`) to make a discoverable passkey for the caller, and the
+//! `challenge_id` that `/passkeys/register/finish` must bring back. The
+//! ceremony's state waits in the store for five minutes, for this user only.
+
+use std::sync::Arc;
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::passkey::{self, CEREMONY_SECONDS, MAX_PASSKEYS, RelyingParty};
+use shared::request::{body_bytes, json_body};
+use shared::response::json_no_store;
+use shared::services::Mail;
+use shared::store::{Ceremony, CeremonyKind, Op, Store};
+use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
+
+pub const NEEDS: Needs = Needs {
+    keys: Keys::Verify,
+    store: &[Op::Profile, Op::ListPasskeys, Op::BeginCeremony],
+    connections: 1,
+    mail: Mail::None,
+    other_actions: &[],
+};
+
+pub const TOO_MANY: &str = "this account has the most passkeys it may hold; remove one first";
+
+pub struct StartPasskeyRegistration<S> {
+    pub store: S,
+    pub verifier: Arc<TokenVerifier>,
+    pub party: Arc<RelyingParty>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Store> StartPasskeyRegistration<S> {
+    pub fn new(store: S, services: &Services) -> Self {
+        Self { store, verifier: services.verifier(), party: services.relying_party(), clock: services.clock.clone() }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Start {
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Started {
+    challenge_id: String,
+    #[serde(rename = "publicKey")]
+    public_key: Value,
+}
+
+pub async fn handle<S: Store>(
+    req: Request,
+    deps: &StartPasskeyRegistration<S>,
+) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(start(&req, deps).await.unwrap_or_else(ApiError::into_response))
+}
+
+async fn start<S: Store>(req: &Request, deps: &StartPasskeyRegistration<S>) -> Result<Response<Body>, ApiError> {
+    let now = deps.clock.now();
+    let user_id = caller::subject(req, &deps.verifier, now)?;
+    // The name is optional, and so is a body that would only carry it.
+    let body: Start =
+        if body_bytes(req).iter().all(u8::is_ascii_whitespace) { Start::default() } else { json_body(req)? };
+    let name = passkey::passkey_name(body.name.as_deref()).map_err(ApiError::invalid_request)?;
+    let profile = deps.store.profile(&user_id).await?.ok_or(ApiError::InvalidToken(caller::GONE))?;
+    let existing = deps.store.passkeys(&user_id).await?;
+    if existing.len() >= MAX_PASSKEYS {
+        return Err(ApiError::invalid_request(TOO_MANY));
+    }
+    let credentials: Vec<String> = existing.into_iter().map(|key| key.credential).collect();
+    let display = profile.name.as_deref().unwrap_or(&profile.email);
+    let started = deps.party.start_registration(&user_id, &profile.email, display, &credentials).map_err(|err| {
+        tracing::error!(%user_id, error = %err, "passkey registration could not start");
+        ApiError::Internal
+    })?;
+    let ceremony = Ceremony {
+        id: passkey::new_ceremony_id(),
+        kind: CeremonyKind::Registration,
+        user_id: Some(user_id.clone()),
+        name: Some(name),
+        state: started.state,
+        expires_at: now + CEREMONY_SECONDS,
+    };
+    deps.store.begin_ceremony(&ceremony).await?;
+    tracing::info!(%user_id, "passkey registration started");
+    Ok(json_no_store(StatusCode::OK, &Started { challenge_id: ceremony.id, public_key: started.options }))
+}
+
+#[cfg(test)]
+mod tests;
