@@ -1,8 +1,33 @@
 // The home page: log in or sign up, then who am I, sessions and the account.
 import { api, forget, post, signedIn } from "/api.js";
+import { addPasskey, logInWithPasskey } from "/passkeys.js";
 import { $, onSubmit, say, show } from "/ui.js";
 
 const when = (iso) => new Date(iso).toLocaleString();
+
+// A table row of text cells, then `last` (a button, or more text).
+function row(texts, last) {
+  const tr = document.createElement("tr");
+  for (const text of texts) {
+    const cell = document.createElement("td");
+    cell.textContent = text;
+    tr.append(cell);
+  }
+  const cell = document.createElement("td");
+  cell.append(last);
+  tr.append(cell);
+  return tr;
+}
+
+function button(label, onClick, name = label) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "secondary";
+  b.textContent = label;
+  b.setAttribute("aria-label", name);
+  b.addEventListener("click", () => onClick().catch((error) => say(error.message, "error")));
+  return b;
+}
 
 // The mfa_token of a login whose password was right, until its code is sent.
 let pendingLogin = null;
@@ -29,31 +54,32 @@ async function showAccount(user) {
   $("#verified").textContent = user.email_verified ? "(verified)" : "(not verified yet)";
   show("#send-verification", !user.email_verified);
   const rows = (await api("/sessions")).map((s) => {
-    const row = document.createElement("tr");
-    const cells = [when(s.created_at), when(s.last_used_at)].map((text) => {
-      const cell = document.createElement("td");
-      cell.textContent = text;
-      return cell;
-    });
-    const action = document.createElement("td");
-    if (s.current) {
-      action.textContent = "this device";
-    } else {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "secondary";
-      button.textContent = "Log out this device";
-      button.addEventListener("click", async () => {
-        await api(`/sessions/${encodeURIComponent(s.id)}`, { method: "DELETE" });
-        say("That device is logged out.");
-        await load();
-      });
-      action.append(button);
-    }
-    row.append(...cells, action);
-    return row;
+    const logOut = async () => {
+      await api(`/sessions/${encodeURIComponent(s.id)}`, { method: "DELETE" });
+      say("That device is logged out.");
+      await load();
+    };
+    return row([when(s.created_at), when(s.last_used_at)], s.current ? "this device" : button("Log out this device", logOut));
   });
   $("#sessions").replaceChildren(...rows);
+  await showPasskeys();
+}
+
+async function showPasskeys() {
+  const keys = await api("/passkeys");
+  $("#passkeys-state").textContent = keys.length
+    ? "Any of these logs in without a password or a code."
+    : "None yet: add one to log in without a password.";
+  const rows = keys.map((key) => {
+    const remove = async () => {
+      await api(`/passkeys/${encodeURIComponent(key.id)}`, { method: "DELETE" });
+      say(`Passkey “${key.name}” removed.`);
+      await showPasskeys();
+    };
+    const used = key.last_used_at ? when(key.last_used_at) : "never";
+    return row([key.name, when(key.created_at), used], button("Remove", remove, `Remove ${key.name}`));
+  });
+  $("#passkeys").replaceChildren(...rows);
 }
 
 function signedOut() {
@@ -86,6 +112,16 @@ onSubmit($("#login"), async ({ email, password }) => {
     say("");
     $("#login-mfa input").focus();
     return;
+  }
+  say("");
+  await load();
+});
+
+$("#passkey-login").addEventListener("click", async () => {
+  try {
+    await logInWithPasskey();
+  } catch (error) {
+    return say(error.message, "error");
   }
   say("");
   await load();
@@ -141,6 +177,13 @@ onSubmit($("#mfa-remove"), async ({ code }) => {
   show("#mfa-codes", false);
   say("Two-step login is off.");
   showMfa(false);
+});
+
+onSubmit($("#passkey-add"), async ({ name }) => {
+  const key = await addPasskey(name.trim());
+  $("#passkey-add").reset();
+  say(`Passkey “${key.name}” added.`);
+  await showPasskeys();
 });
 
 onSubmit($("#signup"), async ({ email, password, name }) => {

@@ -13,7 +13,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// `(path, media type, content)` of every file.
-const FILES: [(&str, &str, &str); 10] = [
+const FILES: [(&str, &str, &str); 11] = [
     ("/", HTML, include_str!("../../web/index.html")),
     ("/verify-email", HTML, include_str!("../../web/verify-email.html")),
     ("/confirm-email", HTML, include_str!("../../web/confirm-email.html")),
@@ -23,6 +23,7 @@ const FILES: [(&str, &str, &str); 10] = [
     ("/api.js", JS, include_str!("../../web/api.js")),
     ("/ui.js", JS, include_str!("../../web/ui.js")),
     ("/flows.js", JS, include_str!("../../web/flows.js")),
+    ("/passkeys.js", JS, include_str!("../../web/passkeys.js")),
     ("/style.css", CSS, include_str!("../../web/style.css")),
 ];
 

@@ -53,7 +53,7 @@ async function step(name, body) {
 
 await step("a first visit shows the login page and asks the API nothing", async () => {
   await page.goto("/");
-  await region("Log in").getByRole("button", { name: "Log in" }).waitFor();
+  await region("Log in").getByRole("button", { name: "Log in", exact: true }).waitFor();
   await page.screenshot({ path: `${shots}/login.png`, fullPage: true });
 });
 
@@ -91,7 +91,7 @@ await step("the sessions list logs another device out", async () => {
   const login = other.getByRole("region", { name: "Log in" });
   await login.getByLabel("Email").fill(email);
   await login.getByLabel("Password").fill(PASSWORD);
-  await login.getByRole("button", { name: "Log in" }).click();
+  await login.getByRole("button", { name: "Log in", exact: true }).click();
   await other.getByRole("region", { name: "Who am I" }).getByText(email).waitFor();
   await page.reload();
   const sessions = region("Sessions");
@@ -153,7 +153,7 @@ await step("a preflight from an unlisted origin gets no Access-Control-Allow-Ori
 
 await step("log out, and see the login page", async () => {
   await region("Who am I").getByRole("button", { name: "Log out", exact: true }).click();
-  await region("Log in").getByRole("button", { name: "Log in" }).waitFor();
+  await region("Log in").getByRole("button", { name: "Log in", exact: true }).waitFor();
   const left = (await context.cookies()).map((c) => c.name);
   assert.ok(!left.includes("__Host-access_token") && !left.includes("__Secure-refresh_token"), left.join());
   await page.reload();
@@ -183,7 +183,7 @@ await step("forgot password: the mailed link opens the reset page, and the new p
   const login = region("Log in");
   await login.getByLabel("Email").fill(email);
   await login.getByLabel("Password").fill(NEW_PASSWORD);
-  await login.getByRole("button", { name: "Log in" }).click();
+  await login.getByRole("button", { name: "Log in", exact: true }).click();
   await region("Who am I").getByText(email).waitFor();
 });
 
@@ -209,7 +209,7 @@ await step("two-step login: set up an authenticator from the QR code, then log i
   const login = region("Log in");
   await login.getByLabel("Email").fill(email);
   await login.getByLabel("Password").fill(NEW_PASSWORD);
-  await login.getByRole("button", { name: "Log in" }).click();
+  await login.getByRole("button", { name: "Log in", exact: true }).click();
   const code = region("Enter your code");
   await code.waitFor();
   // The confirming code's step is spent; the next step's code is already valid.
@@ -227,13 +227,67 @@ await step("two-step login: set up an authenticator from the QR code, then log i
   consoleErrors.length = 0; // the password step's 403 mfa_required is a refusal the browser logs itself
 });
 
+await step("passkeys: add one from the web app, log in with it and no email, remove it", async () => {
+  // Chromium's virtual authenticator (CDP): a platform authenticator that
+  // keeps discoverable credentials and verifies its user.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const authenticator = {
+    protocol: "ctap2",
+    transport: "internal",
+    hasResidentKey: true,
+    hasUserVerification: true,
+    isUserVerified: true,
+    automaticPresenceSimulation: true,
+  };
+  await cdp.send("WebAuthn.addVirtualAuthenticator", { options: authenticator });
+  const keys = region("Passkeys");
+  await keys.getByText("None yet").waitFor();
+  await keys.getByLabel("Name for it (optional)").fill("This laptop");
+  await keys.getByRole("button", { name: "Add a passkey" }).click();
+  await status().getByText("Passkey “This laptop” added.").waitFor();
+  await keys.getByRole("cell", { name: "This laptop", exact: true }).waitFor();
+  await keys.getByRole("cell", { name: "never", exact: true }).waitFor();
+  await keys.screenshot({ path: `${shots}/passkeys.png` });
+  let notice;
+  for (let i = 0; i < 100 && !notice; i++) {
+    const outbox = await (await fetch(`${base}/_outbox.json`)).json();
+    notice = outbox.find((m) => m.to === email && m.subject === "A passkey was added");
+    if (!notice) await new Promise((ok) => setTimeout(ok, 50));
+  }
+  assert.ok(notice && notice.text.includes("This laptop"), "a notice names the new passkey");
+
+  await region("Who am I").getByRole("button", { name: "Log out", exact: true }).click();
+  await region("Log in").getByRole("button", { name: "Log in with a passkey" }).click();
+  await region("Who am I").getByText(email).waitFor();
+  await keys.getByRole("cell", { name: "never", exact: true }).waitFor({ state: "detached" });
+  const access = (await context.cookies()).find((c) => c.name === "__Host-access_token").value;
+  const claims = JSON.parse(Buffer.from(access.split(".")[1], "base64url").toString());
+  assert.deepEqual(claims.amr, ["hwk"], "a passkey that stays in its authenticator");
+
+  await keys.getByRole("button", { name: "Remove This laptop" }).click();
+  await status().getByText("Passkey “This laptop” removed.").waitFor();
+  await keys.getByText("None yet").waitFor();
+  await region("Who am I").getByRole("button", { name: "Log out", exact: true }).click();
+  // The authenticator still holds the credential; the API no longer knows it.
+  consoleErrors.length = 0;
+  await region("Log in").getByRole("button", { name: "Log in with a passkey" }).click();
+  await status().getByText("the passkey was not accepted").waitFor();
+  consoleErrors.length = 0; // the refused finish is a 400 the browser logs itself
+  const login = region("Log in");
+  await login.getByLabel("Email").fill(email);
+  await login.getByLabel("Password").fill(NEW_PASSWORD);
+  await login.getByRole("button", { name: "Log in", exact: true }).click();
+  await region("Who am I").getByText(email).waitFor();
+});
+
 await step("a wrong password shows the API's own words", async () => {
   await region("Who am I").getByRole("button", { name: "Log out", exact: true }).click();
   const login = region("Log in");
   await login.getByLabel("Email").fill(email);
   await login.getByLabel("Password").fill("not the password at all");
   consoleErrors.length = 0; // a refused login is a 400 the browser logs itself
-  await login.getByRole("button", { name: "Log in" }).click();
+  await login.getByRole("button", { name: "Log in", exact: true }).click();
   await status().getByText("the email or password is incorrect").waitFor();
   consoleErrors.length = 0;
 });
