@@ -46,6 +46,13 @@ FIRST = {
     "confirm-totp": "nothing-pending.400.json",
     "remove-totp": "recovery-code.204.json",
     "login-mfa": "recovery-code.200.json",
+    "start-passkey-registration": "named.200.json",
+    # A ceremony's second half signs a fresh challenge: the static first events are refusals.
+    "finish-passkey-registration": "unknown-challenge.400.json",
+    "list-passkeys": "authorizer-context.200.json",
+    "delete-passkey": "removed.204.json",
+    "start-passkey-login": "start.200.json",
+    "finish-passkey-login": "unknown-challenge.400.json",
     "mailer": None,
 }
 # The mailer's events are the jobs the other functions hand it, sent through

@@ -6,6 +6,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use webauthn_rs::prelude::{
     CredentialID, DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyRegistration, PublicKeyCredential,
@@ -16,6 +19,9 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 
 use crate::amr;
 use crate::config::PasskeySettings;
+use crate::error::ApiError;
+use crate::response::json_no_store;
+use crate::store::{Ceremony, CeremonyKind, Store};
 
 /// How long a ceremony's options are good for, in the browser and in the store.
 pub const CEREMONY_SECONDS: i64 = 300;
@@ -85,6 +91,39 @@ pub struct Verified {
     pub amr: &'static [&'static str],
     /// The credential with its new counter, when it changed.
     pub updated: Option<String>,
+}
+
+/// The answer to a ceremony's first half.
+#[derive(Serialize)]
+struct Begun {
+    challenge_id: String,
+    #[serde(rename = "publicKey")]
+    public_key: Value,
+}
+
+/// The body of a ceremony's second half.
+#[derive(Deserialize)]
+pub struct Answer {
+    pub challenge_id: String,
+    /// What `PublicKeyCredential.toJSON()` gave.
+    pub credential: Value,
+}
+
+/// Keeps the state of `started` for `CEREMONY_SECONDS` under a new
+/// `challenge_id`, for `user_id` alone if given, and answers its options.
+pub async fn begin<S: Store>(
+    store: &S,
+    kind: CeremonyKind,
+    user_id: Option<String>,
+    name: Option<String>,
+    started: Started,
+    now: i64,
+) -> Result<Response<Body>, ApiError> {
+    let id = new_ceremony_id();
+    let ceremony =
+        Ceremony { id: id.clone(), kind, user_id, name, state: started.state, expires_at: now + CEREMONY_SECONDS };
+    store.begin_ceremony(&ceremony).await?;
+    Ok(json_no_store(StatusCode::OK, &Begun { challenge_id: id, public_key: started.options }))
 }
 
 fn options(challenge: &impl serde::Serialize) -> Value {

@@ -240,7 +240,7 @@ await step("passkeys: add one from the web app, log in with it and no email, rem
     isUserVerified: true,
     automaticPresenceSimulation: true,
   };
-  await cdp.send("WebAuthn.addVirtualAuthenticator", { options: authenticator });
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: authenticator });
   const keys = region("Passkeys");
   await keys.getByText("None yet").waitFor();
   await keys.getByLabel("Name for it (optional)").fill("This laptop");
@@ -274,7 +274,27 @@ await step("passkeys: add one from the web app, log in with it and no email, rem
   await region("Log in").getByRole("button", { name: "Log in with a passkey" }).click();
   await status().getByText("the passkey was not accepted").waitFor();
   consoleErrors.length = 0; // the refused finish is a 400 the browser logs itself
+
+  // A passkey a password manager would sync (backup eligible) is a software key.
+  await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+  const synced = { ...authenticator, defaultBackupEligibility: true, defaultBackupState: true };
+  await cdp.send("WebAuthn.addVirtualAuthenticator", { options: synced });
   const login = region("Log in");
+  await login.getByLabel("Email").fill(email);
+  await login.getByLabel("Password").fill(NEW_PASSWORD);
+  await login.getByRole("button", { name: "Log in", exact: true }).click();
+  await keys.getByLabel("Name for it (optional)").fill("Password manager");
+  await keys.getByRole("button", { name: "Add a passkey" }).click();
+  await keys.getByRole("cell", { name: "Password manager", exact: true }).waitFor();
+  await region("Who am I").getByRole("button", { name: "Log out", exact: true }).click();
+  await login.getByRole("button", { name: "Log in with a passkey" }).click();
+  await region("Who am I").getByText(email).waitFor();
+  const syncedAccess = (await context.cookies()).find((c) => c.name === "__Host-access_token").value;
+  assert.deepEqual(JSON.parse(Buffer.from(syncedAccess.split(".")[1], "base64url").toString()).amr, ["swk"]);
+  await keys.getByRole("button", { name: "Remove Password manager" }).click();
+  await keys.getByText("None yet").waitFor();
+  await region("Who am I").getByRole("button", { name: "Log out", exact: true }).click();
+  await cdp.send("WebAuthn.disable");
   await login.getByLabel("Email").fill(email);
   await login.getByLabel("Password").fill(NEW_PASSWORD);
   await login.getByRole("button", { name: "Log in", exact: true }).click();

@@ -13,11 +13,9 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
-use serde_json::Value;
 use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
-use shared::passkey::RelyingParty;
+use shared::passkey::{Answer, RelyingParty};
 use shared::request::json_body;
 use shared::services::Mail;
 use shared::store::{CeremonyKind, CeremonyRef, Op, Store};
@@ -54,12 +52,6 @@ impl<S: Store> FinishPasskeyLogin<S> {
     }
 }
 
-#[derive(Deserialize)]
-struct Finish {
-    challenge_id: String,
-    credential: Value,
-}
-
 pub async fn handle<S: Store>(
     req: Request,
     deps: &FinishPasskeyLogin<S>,
@@ -74,7 +66,7 @@ fn refused(reason: &str) -> ApiError {
 
 async fn finish<S: Store>(req: &Request, deps: &FinishPasskeyLogin<S>) -> Result<Response<Body>, ApiError> {
     let delivery = Delivery::requested(req)?;
-    let body: Finish = json_body(req)?;
+    let body: Answer = json_body(req)?;
     let now = deps.clock.now();
     // Taken before anything else is looked at: each challenge gets one try.
     let which = CeremonyRef { id: &body.challenge_id, kind: CeremonyKind::Login, user_id: None, now };

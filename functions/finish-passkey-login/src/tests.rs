@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 use shared::store::{Ceremony, MemoryStore, PasskeyRecord, Store};
 use shared::testing::passkey::{ORIGIN, SoftAuthenticator, add_passkey};
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, error_code};

@@ -7,10 +7,8 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
-use serde_json::Value;
 use shared::mail::{Handoff, MailJob, Notice};
-use shared::passkey::RelyingParty;
+use shared::passkey::{Answer, RelyingParty};
 use shared::request::json_body;
 use shared::response::json_no_store;
 use shared::responses::PasskeyBody;
@@ -49,12 +47,6 @@ impl<S: Store> FinishPasskeyRegistration<S> {
     }
 }
 
-#[derive(Deserialize)]
-struct Finish {
-    challenge_id: String,
-    credential: Value,
-}
-
 pub async fn handle<S: Store>(
     req: Request,
     deps: &FinishPasskeyRegistration<S>,
@@ -65,7 +57,7 @@ pub async fn handle<S: Store>(
 async fn finish<S: Store>(req: &Request, deps: &FinishPasskeyRegistration<S>) -> Result<Response<Body>, ApiError> {
     let now = deps.clock.now();
     let user_id = caller::subject(req, &deps.verifier, now)?;
-    let body: Finish = json_body(req)?;
+    let body: Answer = json_body(req)?;
     let which = CeremonyRef { id: &body.challenge_id, kind: CeremonyKind::Registration, user_id: Some(&user_id), now };
     let ceremony = deps.store.take_ceremony(which).await?.ok_or(ApiError::InvalidGrant(ENDED))?;
     let registered = deps.party.finish_registration(&ceremony.state, &body.credential).map_err(|err| {

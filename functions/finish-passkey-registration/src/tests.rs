@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 use shared::mail::{MailJob, Notice};
 use shared::store::{Ceremony, MemoryStore, Store};
 use shared::testing::passkey::{ORIGIN, SoftAuthenticator};

@@ -6,14 +6,10 @@
 
 use std::sync::Arc;
 
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
-use serde_json::Value;
-use shared::passkey::{self, CEREMONY_SECONDS, RelyingParty};
-use shared::response::json_no_store;
+use shared::passkey::{self, RelyingParty};
 use shared::services::Mail;
-use shared::store::{Ceremony, CeremonyKind, Op, Store};
+use shared::store::{CeremonyKind, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services};
 
 pub const NEEDS: Needs =
@@ -31,13 +27,6 @@ impl<S: Store> StartPasskeyLogin<S> {
     }
 }
 
-#[derive(Serialize)]
-struct Started {
-    challenge_id: String,
-    #[serde(rename = "publicKey")]
-    public_key: Value,
-}
-
 pub async fn handle<S: Store>(req: Request, deps: &StartPasskeyLogin<S>) -> Result<Response<Body>, lambda_http::Error> {
     Ok(start(&req, deps).await.unwrap_or_else(ApiError::into_response))
 }
@@ -47,16 +36,7 @@ async fn start<S: Store>(_req: &Request, deps: &StartPasskeyLogin<S>) -> Result<
         tracing::error!(error = %err, "passkey login could not start");
         ApiError::Internal
     })?;
-    let ceremony = Ceremony {
-        id: passkey::new_ceremony_id(),
-        kind: CeremonyKind::Login,
-        user_id: None,
-        name: None,
-        state: started.state,
-        expires_at: deps.clock.now() + CEREMONY_SECONDS,
-    };
-    deps.store.begin_ceremony(&ceremony).await?;
-    Ok(json_no_store(StatusCode::OK, &Started { challenge_id: ceremony.id, public_key: started.options }))
+    passkey::begin(&deps.store, CeremonyKind::Login, None, None, started, deps.clock.now()).await
 }
 
 #[cfg(test)]

@@ -6,15 +6,12 @@
 
 use std::sync::Arc;
 
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use shared::passkey::{self, CEREMONY_SECONDS, MAX_PASSKEYS, RelyingParty};
+use serde::Deserialize;
+use shared::passkey::{self, MAX_PASSKEYS, RelyingParty};
 use shared::request::{body_bytes, json_body};
-use shared::response::json_no_store;
 use shared::services::Mail;
-use shared::store::{Ceremony, CeremonyKind, Op, Store};
+use shared::store::{CeremonyKind, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
 
 pub const NEEDS: Needs = Needs {
@@ -45,13 +42,6 @@ struct Start {
     name: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Started {
-    challenge_id: String,
-    #[serde(rename = "publicKey")]
-    public_key: Value,
-}
-
 pub async fn handle<S: Store>(
     req: Request,
     deps: &StartPasskeyRegistration<S>,
@@ -77,17 +67,8 @@ async fn start<S: Store>(req: &Request, deps: &StartPasskeyRegistration<S>) -> R
         tracing::error!(%user_id, error = %err, "passkey registration could not start");
         ApiError::Internal
     })?;
-    let ceremony = Ceremony {
-        id: passkey::new_ceremony_id(),
-        kind: CeremonyKind::Registration,
-        user_id: Some(user_id.clone()),
-        name: Some(name),
-        state: started.state,
-        expires_at: now + CEREMONY_SECONDS,
-    };
-    deps.store.begin_ceremony(&ceremony).await?;
     tracing::info!(%user_id, "passkey registration started");
-    Ok(json_no_store(StatusCode::OK, &Started { challenge_id: ceremony.id, public_key: started.options }))
+    passkey::begin(&deps.store, CeremonyKind::Registration, Some(user_id), Some(name), started, now).await
 }
 
 #[cfg(test)]
