@@ -308,8 +308,9 @@ if cold:
 
 # Written by their own, longer runs: scripts/bench-opt-level, scripts/fuzz and
 # scripts/soak; a one-off comparison across the functions' restructuring; and
-# the session check's first figures, until a full run has both authorizers.
-statics = ["opt-level.md", "fuzz.md", "soak.md", "restructuring.md", "session-check.md"]
+# the session check's and the passkey functions' first figures, until a full
+# run has them all.
+statics = ["opt-level.md", "fuzz.md", "soak.md", "restructuring.md", "session-check.md", "passkeys.md"]
 for static in [pathlib.Path("bench") / name for name in statics]:
     if static.exists():
         w(static.read_text())
