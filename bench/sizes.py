@@ -40,13 +40,11 @@ def main():
         sys.exit(f"no */bootstrap under {args[0]}")
     print(f"{'function':<12}{'bootstrap':>12}{'zipped':>12}{'limit':>12}")
     for name, s in sizes.items():
-        over = s["zipped"] > s["limit"]
-        verdict = "OVER THE LIMIT" if over else "ok"
+        verdict = "ok" if s["zipped"] <= s["limit"] else "OVER THE LIMIT"
         print(f"{name:<12}{s['bootstrap']:>12,}{s['zipped']:>12,}{s['limit']:>12,}  {verdict}")
     if "--json" in args:
         pathlib.Path(args[args.index("--json") + 1]).write_text(json.dumps(sizes, indent=2))
-    failed = [n for n, s in sizes.items() if s["zipped"] > s["limit"]]
-    if "--check" in args and failed:
+    if "--check" in args and any(s["zipped"] > s["limit"] for s in sizes.values()):
         sys.exit(1)
 
 
