@@ -90,6 +90,19 @@ impl Bench {
         state.status == RefreshStatus::Active && !state.family_revoked
     }
 
+    async fn refresh_token_was_rotated(&self, tokens: &TokenPair) -> bool {
+        let token = RefreshToken::parse(&tokens.refresh_token).unwrap();
+        let hash = token.secret_hash();
+        let state = self.direct.refresh_state(token.reference(&hash)).await.unwrap().unwrap();
+        matches!(state.status, RefreshStatus::Rotated { .. }) && !state.family_revoked
+    }
+
+    /// The successor of `tokens`, rotated without a fault.
+    async fn rotated(&self, tokens: &TokenPair) -> TokenPair {
+        let token = RefreshToken::parse(&tokens.refresh_token).unwrap();
+        self.services.sessions().rotate(&self.direct, &token, self.clock.now()).await.unwrap()
+    }
+
     /// Calls `route` with `fault` injected (on every operation, or on
     /// `operation`) and checks the answer.
     async fn under_fault(&self, fault: Fault, operation: Option<&'static str>, route: &Route, request: Request) {
@@ -160,7 +173,9 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                     "no profile left behind"
                 );
             }
-            Function::Login => {
+            // Opening a session is one put, rotating one a put and an update: no transaction
+            // for these five, so the transaction faults below do not reach them.
+            Function::Login if !transactions_only => {
                 // No session is opened.
                 let (user, _) = b.user().await;
                 let families = b.count(&user.id, "FAMILY#").await;
@@ -168,14 +183,16 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                 b.under_fault(fault, operation, route, req).await;
                 assert_eq!(b.count(&user.id, "FAMILY#").await, families, "login opened no session");
             }
-            Function::Refresh => {
-                // The presented token stays current; no successor exists.
-                let (user, tokens) = b.user().await;
+            Function::Refresh if !transactions_only => {
+                // A session rotated once, so the next rotation also gives its first token an item of its own.
+                let (user, first) = b.user().await;
+                let presented = b.rotated(&first).await;
                 let tokens_before = b.count(&user.id, "TOKEN#").await;
-                let req = json_post(route.path, &json!({"refresh_token": tokens.refresh_token}));
+                let req = json_post(route.path, &json!({"refresh_token": presented.refresh_token}));
                 b.under_fault(fault, operation, route, req).await;
-                assert!(b.refresh_token_is_untouched(&tokens).await, "the token was neither rotated nor revoked");
-                assert_eq!(b.count(&user.id, "TOKEN#").await, tokens_before, "no successor was written");
+                assert!(b.refresh_token_is_untouched(&presented).await, "the token was neither rotated nor revoked");
+                assert!(b.refresh_token_was_rotated(&first).await, "its predecessor is still known as retired");
+                assert!(b.count(&user.id, "TOKEN#").await <= tokens_before + 1, "at most that one item was written");
             }
             // Makes no transaction.
             Function::Logout if !transactions_only => {
@@ -213,7 +230,7 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                 assert!(b.token_live(&token).await, "the token was not spent");
                 assert_eq!(b.password_hash(&user).await, user.password_hash, "the password is unchanged");
             }
-            Function::ChangePassword => {
+            Function::ChangePassword if !transactions_only => {
                 let (user, tokens) = b.user().await;
                 let body = json!({"current_password": ADA_PASSWORD, "new_password": NEW_PASSWORD});
                 b.under_fault(fault, operation, route, bearer(json_post(route.path, &body), &tokens)).await;
@@ -280,7 +297,7 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                 assert!(b.direct.totp_factor(&user.id).await.unwrap().unwrap().confirmed, "the factor is still there");
                 assert!(b.direct.profile(&user.id).await.unwrap().unwrap().totp, "the profile says on");
             }
-            Function::LoginMfa => {
+            Function::LoginMfa if !transactions_only => {
                 // No session is opened.
                 let (user, _) = b.user().await;
                 let (app, _) = testing::enable_totp(&b.direct, &user.id, b.clock.now()).await;
@@ -325,7 +342,7 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                 assert_eq!(b.count(&user.id, "PASSKEY#").await, 1, "the passkey is still there");
                 assert_eq!(b.direct.profile(&user.id).await.unwrap().unwrap().passkeys, 1);
             }
-            Function::FinishPasskeyLogin => {
+            Function::FinishPasskeyLogin if !transactions_only => {
                 // No session is opened.
                 let (user, _) = b.user().await;
                 let mut key = SoftAuthenticator::new(ORIGIN);
@@ -337,7 +354,12 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                 b.under_fault(fault, operation, route, json_post(route.path, &body)).await;
                 assert_eq!(b.count(&user.id, "FAMILY#").await, families, "the passkey opened no session");
             }
-            Function::Logout
+            Function::Login
+            | Function::LoginMfa
+            | Function::FinishPasskeyLogin
+            | Function::ChangePassword
+            | Function::Logout
+            | Function::Refresh
             | Function::Me
             | Function::ChangeEmail
             | Function::ListSessions
@@ -380,6 +402,15 @@ async fn writes_answer_503_when_transactions_keep_being_cancelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_write_after_successful_reads_leaves_nothing_half_done() {
     every_endpoint_under(Fault::Throttle, Some("TransactWriteItems")).await;
+}
+
+/// The put that gives a displaced token its own item succeeds, the update
+/// of the session's item fails: the session is as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_whose_session_update_fails_after_its_put_changes_no_session() {
+    let Some(b) = bench().await else { return };
+    let route = ROUTES.iter().find(|r| r.function == Function::Refresh).unwrap();
+    one_endpoint_under(&b, Fault::Throttle, Some("UpdateItem"), route).await;
 }
 
 #[test]

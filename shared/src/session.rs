@@ -107,7 +107,8 @@ impl Sessions {
         let record = successor.record(now, self.settings.refresh_ttl).within(self.session_end(now));
         let (rotation, profile) = tokio::try_join!(
             store.rotate_refresh(presented.reference(&hash), &record, now, self.settings.grace),
-            store.profile(&presented.user_id),
+            // Only copied into the access token; the session's own read is the strongly consistent one.
+            store.profile_eventually(&presented.user_id),
         )?;
         let (next, next_record) = match rotation {
             Rotation::Rotated(stored) => (successor, stored),

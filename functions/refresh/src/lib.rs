@@ -15,11 +15,11 @@ use shared::services::Mail;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services, Sessions, TokenPair};
 
-/// Rotation reads the token and its family while the profile is read: three calls at once.
+/// Rotation reads the session's item while the profile is read: two calls at once.
 pub const NEEDS: Needs = Needs {
     keys: Keys::Sign,
     store: &[Op::RotateRefresh, Op::Profile],
-    connections: 3,
+    connections: 2,
     mail: Mail::None,
     other_actions: &[],
 };

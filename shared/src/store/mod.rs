@@ -279,6 +279,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn credentials(&self, email: &str) -> impl Future<Output = Result<Option<Credentials>, StoreError>> + Send;
     fn profile(&self, user_id: &str) -> impl Future<Output = Result<Option<Profile>, StoreError>> + Send;
+    /// The profile by a read that may miss a change of the last second or
+    /// so (in DynamoDB an eventually consistent read: half the read units),
+    /// for a flow that only copies it into a token and decides nothing on it.
+    fn profile_eventually(&self, user_id: &str) -> impl Future<Output = Result<Option<Profile>, StoreError>> + Send {
+        self.profile(user_id)
+    }
     fn set_password_hash(&self, email: &str, hash: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Starts a token family whose first token is `first`.

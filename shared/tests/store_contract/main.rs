@@ -12,7 +12,9 @@ use shared::store::{
 use shared::store::{EmailChange, OneTimeRecord, Proof, Purpose};
 use shared::{Clock, normalize_email};
 
+mod earlier_layout;
 mod passkeys;
+use earlier_layout::*;
 use passkeys::*;
 
 /// The injected "now": anchored at the real time of the run, because DynamoDB
@@ -182,6 +184,17 @@ async fn a_retry_within_the_grace_interval_gets_the_same_successor<S: Store>(sto
     let Rotation::Rotated(b) = rotate(&store, &a, now() + 100).await else { panic!("first rotation") };
     assert_eq!(rotate(&store, &a, now() + 100 + GRACE as i64).await, Rotation::Replayed(b.clone()));
     assert!(!family_revoked(&store, &b).await);
+}
+
+async fn a_retry_two_rotations_back_within_the_grace_interval_gets_its_own_successor<S: Store>(store: S) {
+    let a = session(&store, "user-1").await;
+    let Rotation::Rotated(b) = rotate(&store, &a, now() + 100).await else { panic!("A→B") };
+    let Rotation::Rotated(c) = rotate(&store, &b, now() + 101).await else { panic!("B→C") };
+    assert_eq!(rotate(&store, &a, now() + 102).await, Rotation::Replayed(b.clone()), "A's successor, B");
+    assert_eq!(rotate(&store, &b, now() + 103).await, Rotation::Replayed(c.clone()), "B's successor, C");
+    let Rotation::Rotated(d) = rotate(&store, &c, now() + 104).await else { panic!("C→D") };
+    assert_eq!(rotate(&store, &a, now() + 105).await, Rotation::Replayed(b), "three rotations back");
+    assert!(!family_revoked(&store, &d).await);
 }
 
 async fn reuse_after_the_grace_interval_revokes_the_whole_family<S: Store>(store: S) {
@@ -603,6 +616,7 @@ macro_rules! contract {
             twenty_concurrent_rotations_share_one_successor,
             a_successor_never_outlives_its_session_and_an_unlimited_one_gets_a_limit,
             a_retry_within_the_grace_interval_gets_the_same_successor,
+            a_retry_two_rotations_back_within_the_grace_interval_gets_its_own_successor,
             reuse_after_the_grace_interval_revokes_the_whole_family,
             an_expired_refresh_token_whose_item_still_exists_is_refused,
             an_unknown_or_mismatched_token_is_refused,
@@ -663,4 +677,14 @@ mod dynamodb {
         let err = create_user(&*store, &user("a@b.co")).await.unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     }
+}
+
+/// DynamoDB only: sessions as the table held them before the family item held their tokens.
+mod dynamodb_earlier_layout {
+    use super::*;
+    contract!(@tests test_store();
+        an_earlier_session_rotates_replays_and_detects_reuse,
+        a_token_retired_before_the_deploy_is_still_reuse,
+        twenty_racing_rotations_of_an_earlier_session_share_one_successor,
+    );
 }

@@ -1,10 +1,12 @@
 //! The DynamoDB store: one table (see `table`), email uniqueness by a
-//! transaction, refresh rotation by a conditional transaction, strongly
+//! transaction, refresh rotation by a conditional update of the session's
+//! one item (`family`), strongly
 //! consistent reads wherever a flow reads what it or a racing call just wrote.
 
 mod account;
 mod admin;
 mod factor;
+mod family;
 mod items;
 mod passkeys;
 
@@ -17,7 +19,7 @@ use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
 pub use admin::ensure_table;
 #[cfg(any(test, feature = "testing"))]
@@ -25,13 +27,11 @@ pub use admin::{fresh_table, local_endpoint, test_store};
 use items::{Item, get_n, get_s, key, n, s};
 
 use super::ops::{Action, Op};
-use super::table::{
-    EMAIL_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, counter_key, email_pk, family_sk, token_sk, user_pk,
-};
+use super::table::{EMAIL_SK, FAMILY_SK_PREFIX, PROFILE_SK, SORT_KEY, counter_key, email_pk, family_sk, user_pk};
 use super::{
-    Attempt, Ceremony, CeremonyRef, Count, Counter, Credentials, Decision, EmailChange, Limit, OneTimeRecord,
-    PasskeyRecord, Profile, Proof, RecoveryCodeUse, RefreshRecord, RefreshState, RefreshStatus, Rotation, SessionInfo,
-    Store, StoreError, TokenRef, TotpFactor, User, decide,
+    Attempt, Ceremony, CeremonyRef, Count, Counter, Credentials, EmailChange, Limit, OneTimeRecord, PasskeyRecord,
+    Profile, Proof, RecoveryCodeUse, RefreshRecord, RefreshState, Rotation, SessionInfo, Store, StoreError, TokenRef,
+    TotpFactor, User,
 };
 use crate::config::StoreSettings;
 
@@ -145,13 +145,17 @@ impl DynamoStore {
     }
 
     async fn get(&self, operation: Op, item_key: Item) -> Result<Option<Item>, StoreError> {
+        self.read(operation, item_key, true).await
+    }
+
+    async fn read(&self, operation: Op, item_key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
         calls(operation, Action::GetItem);
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(item_key))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(|e| unavailable(operation, &e))?;
@@ -196,46 +200,6 @@ impl DynamoStore {
             Ok(_) => Ok(Ok(())),
             Err(err) => cancellation(&err).map(Err).ok_or_else(|| unavailable(operation, &err)),
         }
-    }
-
-    async fn try_rotate(
-        &self,
-        presented: TokenRef<'_>,
-        successor: &RefreshRecord,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let retire = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(presented.user_id), token_sk(presented.token_id))))
-            .update_expression(
-                "SET rotated_at = :now, successor_id = :sid, successor_secret_hash = :ssh, \
-                 successor_issued_at = :sia, successor_expires_at = :sea, successor_session_ends_at = :sse",
-            )
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(rotated_at)")
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":sid", s(&successor.token_id))
-            .expression_attribute_values(":ssh", s(&successor.secret_hash))
-            .expression_attribute_values(":sia", n(successor.issued_at))
-            .expression_attribute_values(":sea", n(successor.expires_at))
-            .expression_attribute_values(":sse", n(successor.session_ends_at))
-            .build()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let extend_family = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(presented.user_id), family_sk(presented.family_id))))
-            .update_expression("SET expires_at = :exp, #ttl = :exp, last_used_at = :now")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
-            .expression_attribute_names("#ttl", super::table::TTL_ATTRIBUTE)
-            .expression_attribute_values(":exp", n(successor.expires_at))
-            .expression_attribute_values(":now", n(now))
-            .build()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let items = vec![
-            TransactWriteItem::builder().update(retire).build(),
-            self.put(token_item(successor))?,
-            TransactWriteItem::builder().update(extend_family).build(),
-        ];
-        Ok(self.transact(Op::RotateRefresh, items).await?.is_ok())
     }
 
     fn update(&self, item_key: Item) -> UpdateItemFluentBuilder {
@@ -374,29 +338,6 @@ fn counter_item_key(counter: Counter<'_>) -> Item {
     key(pk, sk)
 }
 
-/// A new family and its first token.
-fn session_items(first: &RefreshRecord) -> (Item, Item) {
-    let mut family = key(user_pk(&first.user_id), family_sk(&first.family_id));
-    family.insert("created_at".into(), n(first.issued_at));
-    family.insert("expires_at".into(), n(first.expires_at));
-    family.insert(super::table::TTL_ATTRIBUTE.into(), n(first.expires_at));
-    (family, token_item(first))
-}
-
-fn token_item(record: &RefreshRecord) -> Item {
-    let mut item = key(user_pk(&record.user_id), token_sk(&record.token_id));
-    item.insert("family_id".into(), s(&record.family_id));
-    item.insert("secret_hash".into(), s(&record.secret_hash));
-    item.insert("issued_at".into(), n(record.issued_at));
-    item.insert("expires_at".into(), n(record.expires_at));
-    item.insert("session_ends_at".into(), n(record.session_ends_at));
-    item.insert(super::table::TTL_ATTRIBUTE.into(), n(record.expires_at));
-    if !record.amr.is_empty() {
-        item.insert("amr".into(), s(record.amr.join(" ")));
-    }
-    item
-}
-
 /// A counter item as it stands; one written before counters had `last_at`
 /// counts as reset.
 fn count_from(item: &Item) -> Option<Count> {
@@ -413,8 +354,7 @@ impl Store for DynamoStore {
         for attempt in 0..MAX_RACE_ATTEMPTS {
             let mut items = vec![self.put(items::profile_item(user))?, self.put(items::credentials_item(user))?];
             if let Some(first) = first_session {
-                let (family, token) = session_items(first);
-                items.extend([self.put(family)?, self.put(token)?]);
+                items.push(self.put(family::family_item(first))?);
             }
             match self.transact(Op::CreateUser, items).await? {
                 Ok(()) => return Ok(()),
@@ -439,6 +379,13 @@ impl Store for DynamoStore {
             .transpose()
     }
 
+    async fn profile_eventually(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
+        self.read(Op::Profile, key(user_pk(user_id), PROFILE_SK), false)
+            .await?
+            .map(|item| items::profile_from(&item))
+            .transpose()
+    }
+
     async fn set_password_hash(&self, email: &str, hash: &str) -> Result<(), StoreError> {
         let update = self
             .update(key(email_pk(email), EMAIL_SK))
@@ -450,37 +397,11 @@ impl Store for DynamoStore {
     }
 
     async fn create_session(&self, first: &RefreshRecord) -> Result<(), StoreError> {
-        let (family, token) = session_items(first);
-        match self.transact(Op::CreateSession, vec![self.put(family)?, self.put(token)?]).await? {
-            Ok(()) => Ok(()),
-            // Fresh random ids cannot collide; a conflict here is contention.
-            Err(_) => Err(StoreError::Unavailable("create_session: conflict".into())),
-        }
+        self.put_session(first).await
     }
 
     async fn refresh_state(&self, token: TokenRef<'_>) -> Result<Option<RefreshState>, StoreError> {
-        let (item, family) = tokio::try_join!(
-            self.get(Op::RefreshState, key(user_pk(token.user_id), token_sk(token.token_id))),
-            self.get(Op::RefreshState, key(user_pk(token.user_id), family_sk(token.family_id))),
-        )?;
-        let Some(item) = item else { return Ok(None) };
-        let record = RefreshRecord {
-            user_id: token.user_id.to_string(),
-            family_id: get_s(&item, "family_id")?,
-            token_id: token.token_id.to_string(),
-            secret_hash: get_s(&item, "secret_hash")?,
-            issued_at: get_n(&item, "issued_at")?,
-            expires_at: get_n(&item, "expires_at")?,
-            session_ends_at: items::opt_n(&item, "session_ends_at").unwrap_or(super::NO_SESSION_LIMIT),
-            amr: items::methods(&item),
-        };
-        let status = match items::successor_from(&item, &record)? {
-            None => RefreshStatus::Active,
-            Some((successor, rotated_at)) => RefreshStatus::Rotated { successor, rotated_at },
-        };
-        // A missing family (deleted by TTL) fails closed.
-        let family_revoked = family.is_none_or(|f| f.contains_key("revoked_at"));
-        Ok(Some(RefreshState { token: record, status, family_revoked }))
+        self.token_state(token).await
     }
 
     async fn rotate_refresh(
@@ -490,27 +411,7 @@ impl Store for DynamoStore {
         now: i64,
         grace: u64,
     ) -> Result<Rotation, StoreError> {
-        for attempt in 0..MAX_RACE_ATTEMPTS {
-            let state = self.refresh_state(presented).await?;
-            match decide(presented, state.as_ref(), now, grace) {
-                Decision::Rotate => {
-                    let Some(state) = &state else { return Ok(Rotation::Refused(super::Refusal::Unknown)) };
-                    let successor = successor.clone().succeeding(&state.token);
-                    if self.try_rotate(presented, &successor, now).await? {
-                        return Ok(Rotation::Rotated(successor));
-                    }
-                    // Lost a race: the re-read decides between replay and refusal.
-                    backoff(attempt).await;
-                }
-                Decision::Replay(existing) => return Ok(Rotation::Replayed(existing)),
-                Decision::RevokeFamily => {
-                    self.revoke_family(presented.user_id, presented.family_id, now).await?;
-                    return Ok(Rotation::Reused);
-                }
-                Decision::Refuse(why) => return Ok(Rotation::Refused(why)),
-            }
-        }
-        Err(StoreError::Unavailable("rotate_refresh: too much contention".into()))
+        self.rotate(presented, successor, now, grace).await
     }
 
     async fn revoke_family(&self, user_id: &str, family_id: &str, now: i64) -> Result<(), StoreError> {
