@@ -30,6 +30,8 @@ use shared::{StoreSettings, testing};
 #[derive(Default, Clone, Debug)]
 struct Meter {
     reads: f64,
+    /// Reads that asked for strong consistency.
+    consistent: u32,
     writes: f64,
     calls: BTreeMap<String, u32>,
 }
@@ -90,6 +92,7 @@ async fn forward(
         let mut m = meter.lock().unwrap();
         if READS.contains(&operation.as_str()) {
             m.reads += units;
+            m.consistent += u32::from(request["ConsistentRead"] == json!(true));
         } else {
             m.writes += units;
         }
@@ -142,11 +145,46 @@ async fn main() {
             let used = std::mem::take(&mut *meter.lock().unwrap());
             let name = event.path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
             assert_eq!(status.as_u16().to_string(), event.expected, "{name}");
-            per_event.insert(name, json!({"reads": used.reads, "writes": used.writes, "calls": used.calls}));
+            per_event.insert(name, json!({"reads": used.reads, "consistent_reads": used.consistent, "writes": used.writes, "calls": used.calls}));
+        }
+        if function == Function::Refresh {
+            let (name, used) = later_refresh(&endpoint, &through, &meter, &services, &passwords).await;
+            per_event.insert(name, used);
         }
         if !per_event.is_empty() {
             results.insert(function.name().to_string(), Value::Object(per_event));
         }
     }
     println!("{}", serde_json::to_string_pretty(&results).unwrap());
+}
+
+/// A session's first refresh has no predecessor to displace; every later one
+/// does (and writes it an item of its own): the refresh of the sample event's
+/// successor, metered alone.
+async fn later_refresh(
+    endpoint: &str,
+    through: &str,
+    meter: &Mutex<Meter>,
+    services: &shared::Services,
+    passwords: &shared::Passwords,
+) -> (String, Value) {
+    let event = testing::sample_events("refresh").into_iter().find(|e| e.expected == "200").expect("a refresh event");
+    let direct = fresh_table(endpoint, "units").await;
+    shared::samples::seed(&direct, passwords).await.expect("seed the samples");
+    let settings = StoreSettings { table_name: direct.table().to_string(), endpoint: Some(through.to_string()) };
+    let app = App::without_mailer(DynamoStore::connect(&settings).await, services);
+    let request = lambda_http::request::from_str(&event.json).expect("an API Gateway event");
+    let first = app.invoke(Function::Refresh, request).await;
+    let answer: Value = serde_json::from_slice(first.body().as_ref()).expect("a TOKENS body");
+    let (presented, successor) =
+        (shared::samples::REFRESH_TOKEN, answer["refresh_token"].as_str().expect("a successor"));
+    let request = lambda_http::request::from_str(&event.json.replace(presented, successor)).expect("an event");
+    std::mem::take(&mut *meter.lock().unwrap());
+    let status = app.invoke(Function::Refresh, request).await.status();
+    let used = std::mem::take(&mut *meter.lock().unwrap());
+    assert_eq!(status.as_u16(), 200, "the successor refreshes");
+    (
+        "a-later-refresh.200".into(),
+        json!({"reads": used.reads, "consistent_reads": used.consistent, "writes": used.writes, "calls": used.calls}),
+    )
 }
