@@ -134,14 +134,16 @@ def peak_rss_kib(pid):
     return None
 
 
-def cpu_ms(pid):
+def cpu_split_ms(pid):
     """User and system CPU the process has used so far (clock-tick resolution)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) * 1000 / tick, int(fields[12]) * 1000 / tick
     except (OSError, IndexError, ValueError):
         return None
+
 
 
 def lambda_env(stub, name, memory=128):
@@ -184,7 +186,8 @@ def run(command, env, events, name, timeout=60.0):
                     break
                 stub.done.wait(0.05)
         rss = peak_rss_kib(process.pid)
-        cpu = cpu_ms(process.pid)
+        cpu_split = cpu_split_ms(process.pid)
+        cpu = None if cpu_split is None else sum(cpu_split)
     finally:
         process.kill()
         stderr = process.communicate()[1]
@@ -200,5 +203,6 @@ def run(command, env, events, name, timeout=60.0):
         "mails": len(stub.mails),
         "peak_rss_kib": rss,
         "cpu_ms": cpu,
+        "cpu_user_ms": None if cpu_split is None else cpu_split[0],
         "responses": [json.loads(i.response) if i.response else {"error": (i.error or b"").decode()} for i in invocations],
     }

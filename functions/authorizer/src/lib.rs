@@ -260,7 +260,7 @@ fn decide(found: Option<Found<'_>>, method: &Method, headers: &HeaderMap, deps: 
         Found::Cookie(token) => match csrf::check(method, headers, &deps.origins) {
             Ok(()) => verify(token, deps),
             Err(refusal) => {
-                tracing::info!(reason = refusal.reason(), "denied: a cookie request failed the CSRF check");
+                tracing::debug!(reason = refusal.reason(), "denied: a cookie request failed the CSRF check");
                 None
             }
         },
@@ -278,7 +278,11 @@ fn verify(token: &str, deps: &Authorizer) -> Option<AccessClaims> {
             Some(claims)
         }
         Err(reason) => {
-            tracing::info!(%reason, "denied");
+            // A deny is an answer, not an incident. At INFO, anyone with a
+            // garbage token could buy log lines (and their CloudWatch bill),
+            // and a deny would cost more than an allow; the gateway's access
+            // log has every 403, and AWS_LAMBDA_LOG_LEVEL=debug the reasons.
+            tracing::debug!(%reason, "denied");
             None
         }
     }

@@ -3,7 +3,7 @@ use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::value::RawValue;
 use shared::runtime;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
     let deps = Authorizer::new(&runtime::services(&NEEDS)?);

@@ -1,7 +1,7 @@
 use keys::aws::{Https, SecretsManager};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::runtime::init_tracing();
     let sdk = shared::aws::sdk_config(None).await;

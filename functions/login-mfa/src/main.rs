@@ -2,7 +2,7 @@ use lambda_http::{Error, run, service_fn};
 use login_mfa::{LoginMfa, NEEDS};
 use shared::runtime;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
     let (services, store) = runtime::boot(&NEEDS).await?;

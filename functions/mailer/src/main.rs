@@ -3,7 +3,7 @@ use mailer::{Mailer, NEEDS};
 use shared::mail::MailJob;
 use shared::runtime;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
     let (services, store) = runtime::boot(&NEEDS).await?;

@@ -55,7 +55,7 @@ impl<S: Store> SessionCheck<S> {
             Ok(live_until) => {
                 self.cache().insert(&claims.sub, session, live_until, now);
                 if live_until.is_none() {
-                    tracing::info!(reason = "the session has ended", "denied");
+                    tracing::debug!(reason = "the session has ended", "denied");
                 }
                 live_until.is_some()
             }

@@ -3,7 +3,7 @@ use serde_json::value::RawValue;
 use session_authorizer::{NEEDS, SessionAuthorizer};
 use shared::runtime;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     runtime::init_tracing();
     let (services, store) = runtime::boot(&NEEDS).await?;
