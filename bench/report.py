@@ -221,8 +221,8 @@ if sizes:
     w("## 3. Zipped arm64 `bootstrap`\n")
     w("`bench/sizes.py` on the arm64 release build (`cargo lambda build --release --arm64 -p <crate>`, each crate "
       "on its own as `sam build` builds it; the release profile: fat LTO, one codegen unit, `panic = \"abort\"`, "
-      "stripped): the two authorizers and the largest function. `scripts/check-deploy` checks every "
-      "function's size on its `sam build` (CI checks the authorizer's, the largest function's and the mailer's).\n")
+      "stripped): the authorizer. `scripts/check-deploy` checks every function's size on its `sam build` (CI "
+      "checks the authorizer's, the largest function's and the mailer's).\n")
     w("| function | bootstrap | zipped | limit |")
     w("|---|---|---|---|")
     for name, s in sizes.items():
