@@ -78,7 +78,7 @@ fn previous(family: &Item, current: &RefreshRecord) -> Result<Option<(RefreshRec
 
 /// A token of its own item: a retired one, or any of a session stored
 /// before the family item held its tokens.
-pub(super) fn token_item(record: &RefreshRecord) -> Item {
+fn token_item(record: &RefreshRecord) -> Item {
     let mut item = key(user_pk(&record.user_id), token_sk(&record.token_id));
     item.insert("family_id".into(), s(&record.family_id));
     item.insert("secret_hash".into(), s(&record.secret_hash));
