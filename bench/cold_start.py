@@ -18,8 +18,6 @@ import uuid
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import lambda_stub  # noqa: E402
 
-BIN_DIR, RUNS, OUT = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-ENDPOINT = os.environ["DYNAMODB_ENDPOINT"]
 # The first event of each cold start: a success on the function's main path.
 FIRST = {
     "authorizer": "http-v2.allow.json",
@@ -66,10 +64,11 @@ MAIL_JOBS = [
 MAILER_ENV = {"MAIL_TRANSPORT": "ses", "MAIL_FROM": "no-reply@example.com", "APP_URL": "https://app.example.com"}
 
 
-def events(function):
+def events(function, root="."):
+    """The function's first event, then the rest of its files in events/ under `root`."""
     if function == "mailer":
         return [json.dumps(job).encode() for job in MAIL_JOBS]
-    files = sorted(pathlib.Path("events", function).glob("*.json"))
+    files = sorted(pathlib.Path(root, "events", function).glob("*.json"))
     first = [f for f in files if f.name == FIRST[function]]
     return [f.read_bytes() for f in first + [f for f in files if f.name != FIRST[function]]]
 
@@ -80,42 +79,52 @@ def first_status(response):
     return response.get("statusCode", response.get("isAuthorized"))
 
 
-def fresh_table():
+def fresh_table(bin_dir):
+    """A new table, seeded with the sample user and session by `bin_dir`'s seed."""
     table = f"bench-{uuid.uuid4().hex[:12]}"
-    subprocess.run([str(BIN_DIR / "seed"), "--dynamodb-endpoint", ENDPOINT, "--table", table, "--samples"],
-                   check=True, capture_output=True)
+    subprocess.run([str(bin_dir / "seed"), "--dynamodb-endpoint", os.environ["DYNAMODB_ENDPOINT"], "--table", table,
+                    "--samples"], check=True, capture_output=True)
     return table
 
 
-def measure(name, command, env_for_run, payloads):
-    runs = []
-    for _ in range(RUNS):
-        env = dict(env_for_run(), TABLE_NAME=fresh_table(), DYNAMODB_ENDPOINT=ENDPOINT)
-        runs.append(lambda_stub.run(command, env, payloads, name))
+def cold_run(bin_dir, name, command, env, payloads):
+    env = dict(env, TABLE_NAME=fresh_table(bin_dir), DYNAMODB_ENDPOINT=os.environ["DYNAMODB_ENDPOINT"])
+    return lambda_stub.run(command, env, payloads, name)
+
+
+def measure(bin_dir, runs_wanted, name, command, env_for_run, payloads):
+    runs = [cold_run(bin_dir, name, command, env_for_run(), payloads) for _ in range(runs_wanted)]
     return {
         "init_ms": statistics.median(r["init_ms"] for r in runs),
         "first_event_ms": statistics.median(r["first_event_ms"] for r in runs),
         "warm_event_ms": statistics.median(e for r in runs for e in r["event_ms"][1:]) if len(payloads) > 1 else None,
         "peak_rss_kib": max(r["peak_rss_kib"] or 0 for r in runs),
         "events": len(payloads),
-        "runs": RUNS,
+        "runs": runs_wanted,
         "first_status": first_status(runs[0]["responses"][0]),
         "handoffs": runs[0]["handoffs"],
         "mails": runs[0]["mails"],
     }
 
 
-results = {"rust": {}, "python": {}}
-for function in FIRST:
-    env = (lambda: dict(MAILER_ENV)) if function == "mailer" else dict
-    results["rust"][function] = measure(function, [str(BIN_DIR / function)], env, events(function))
-    print(f"{function}: {results['rust'][function]}", file=sys.stderr)
+def main():
+    bin_dir, runs, out = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    results = {"rust": {}, "python": {}}
+    for function in FIRST:
+        env = (lambda: dict(MAILER_ENV)) if function == "mailer" else dict
+        results["rust"][function] = measure(bin_dir, runs, function, [str(bin_dir / function)], env, events(function))
+        print(f"{function}: {results['rust'][function]}", file=sys.stderr)
 
-python = [str(pathlib.Path(".venv-bench/bin/python")), "-m", "awslambdaric", "bench.peers.fastapi_app.handler"]
-for function in ["me", "login"]:
-    first = pathlib.Path("events", function, FIRST[function]).read_bytes()
-    results["python"][function] = measure(
-        f"python-{function}", python, lambda: {"PEER_STORE": "dynamodb", "PYTHONPATH": os.getcwd()}, [first] * 5)
-    print(f"python {function}: {results['python'][function]}", file=sys.stderr)
+    python = [str(pathlib.Path(".venv-bench/bin/python")), "-m", "awslambdaric", "bench.peers.fastapi_app.handler"]
+    for function in ["me", "login"]:
+        first = pathlib.Path("events", function, FIRST[function]).read_bytes()
+        results["python"][function] = measure(
+            bin_dir, runs, f"python-{function}", python,
+            lambda: {"PEER_STORE": "dynamodb", "PYTHONPATH": os.getcwd()}, [first] * 5)
+        print(f"python {function}: {results['python'][function]}", file=sys.stderr)
 
-pathlib.Path(OUT).write_text(json.dumps(results, indent=2))
+    pathlib.Path(out).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

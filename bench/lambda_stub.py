@@ -29,7 +29,10 @@ class QuietServer(ThreadingHTTPServer):
 
 
 class Invocation:
-    def __init__(self, payload: bytes):
+    # `payload` is bytes, or a callable given the responses so far (decoded)
+    # that returns the bytes: for events that carry what an earlier answer
+    # handed out, such as a rotated refresh token.
+    def __init__(self, payload):
         self.id = str(uuid.uuid4())
         self.payload = payload
         self.handed_out = None
@@ -65,8 +68,12 @@ class Stub:
                 invocation = stub.pending.get()
                 if invocation is None:  # shutting down: never answer
                     return
+                payload = invocation.payload
+                if callable(payload):
+                    payload = payload([decoded(i) for i in stub.served])
+                stub.served.append(invocation)
                 invocation.handed_out = time.perf_counter()
-                self.reply(200, invocation.payload, {
+                self.reply(200, payload, {
                     "Lambda-Runtime-Aws-Request-Id": invocation.id,
                     "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30_000),
                     "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:000000000000:function:bench",
@@ -110,6 +117,7 @@ class Stub:
                 self.wfile.write(body)
 
         self.init_error = None
+        self.served = []
         self.handoffs = []
         self.mails = []
         self.server = QuietServer(("127.0.0.1", 0), Handler)
@@ -167,6 +175,12 @@ def lambda_env(stub, name, memory=128):
     }
 
 
+def decoded(invocation):
+    if invocation.response:
+        return json.loads(invocation.response)
+    return {"error": (invocation.error or b"").decode()}
+
+
 def run(command, env, events, name, timeout=60.0):
     """Starts `command` as a Lambda function, serves `events` in order, and
     returns timings in milliseconds, peak RSS in KiB, and the responses."""
@@ -204,5 +218,5 @@ def run(command, env, events, name, timeout=60.0):
         "peak_rss_kib": rss,
         "cpu_ms": cpu,
         "cpu_user_ms": None if cpu_split is None else cpu_split[0],
-        "responses": [json.loads(i.response) if i.response else {"error": (i.error or b"").decode()} for i in invocations],
+        "responses": [decoded(i) for i in invocations],
     }

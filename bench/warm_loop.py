@@ -53,7 +53,11 @@ def measure():
             served = len(r["event_ms"])
             runs[name].append({"cpu_us": r["cpu_ms"] / served * 1000, "user_us": r["cpu_user_ms"] / served * 1000,
                                "warm_us": statistics.median(r["event_ms"][1:]) * 1000})
-    return {name: {key: statistics.median(run[key] for run in rs) for key in rs[0]} for name, rs in runs.items()}
+    cases = {name: {key: statistics.median(run[key] for run in rs) for key in rs[0]} for name, rs in runs.items()}
+    # The dearer deny over the allow of the same round: drift across the run cancels.
+    allow, denies = runs["authorizer, allow"], [runs[n] for n in CASES if n.startswith("authorizer, deny")]
+    paired = statistics.median(max(d[i]["cpu_us"] for d in denies) / allow[i]["cpu_us"] for i in range(len(allow)))
+    return cases, {"dearer deny over allow, CPU per event": paired}
 
 
 # What a sample is, by the object it fell in and its symbol's crate.
@@ -129,6 +133,7 @@ def profile():
     return {"groups": dict(sorted(groups.items(), key=lambda kv: -kv[1])), "top": top[:12]}
 
 
-results = {"runs": RUNS, "events": EVENTS, "pinned": PINNED, "cases": measure(), "profile": profile()}
-print(json.dumps(results["cases"], indent=2), file=sys.stderr)
+cases, paired = measure()
+results = {"runs": RUNS, "events": EVENTS, "pinned": PINNED, "cases": cases, "paired": paired, "profile": profile()}
+print(json.dumps({"cases": cases, "paired": paired}, indent=2), file=sys.stderr)
 pathlib.Path(OUT).write_text(json.dumps(results, indent=2))
