@@ -57,20 +57,17 @@ def main():
     base_bin, base_root, head_bin, head_root = (pathlib.Path(a) for a in sys.argv[1:5])
     runs_wanted, warm, out = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
     builds = {"base": (base_bin, base_root), "head": (head_bin, head_root)}
-    names = None
+    files = {name: cold_start.event_files(FUNCTION, root) for name, (_, root) in builds.items()}
+    payloads = {name: [f.read_bytes() for f in fs] + [chained(fs[0].read_text())] * warm for name, fs in files.items()}
+    names = [f.name for f in files["head"]]
     runs = {name: [] for name in builds}
     for _ in range(runs_wanted):
-        for name, (bin_dir, root) in builds.items():
-            files = cold_start.events(FUNCTION, root)
-            first = (root / "events" / FUNCTION / cold_start.FIRST[FUNCTION]).read_text()
-            result = cold_start.cold_run(bin_dir, f"{FUNCTION}-{name}", [str(bin_dir / FUNCTION)], {},
-                                         files + [chained(first)] * warm)
+        for name, (bin_dir, _) in builds.items():
+            result = cold_start.cold_run(bin_dir, f"{FUNCTION}-{name}", [str(bin_dir / FUNCTION)], {}, payloads[name])
             statuses = [r.get("statusCode") for r in result["responses"]]
-            if statuses[0] != 200 or any(s != 200 for s in statuses[len(files):]):
+            if statuses[0] != 200 or any(s != 200 for s in statuses[len(files[name]):]):
                 raise RuntimeError(f"{name}: a refresh did not succeed: {statuses}")
-            names = [cold_start.FIRST[FUNCTION]] + sorted(
-                f.name for f in (root / "events" / FUNCTION).glob("*.json") if f.name != cold_start.FIRST[FUNCTION])
-            runs[name].append(figures(result, names))
+            runs[name].append(figures(result, [f.name for f in files[name]]))
     keys = list(runs["head"][0])
     results = {name: {key: statistics.median(r[key] for r in rs) for key in keys} for name, rs in runs.items()}
     # Each run's head over the base run beside it: drift across the run cancels.

@@ -28,7 +28,6 @@ PEERS = {
 }
 
 
-
 def serve(name, command, events):
     result = lambda_stub.run(command, {}, [EVENT] * events, f"peer-{name}", timeout=120.0)
     if name != "hello":

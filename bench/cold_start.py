@@ -64,13 +64,16 @@ MAIL_JOBS = [
 MAILER_ENV = {"MAIL_TRANSPORT": "ses", "MAIL_FROM": "no-reply@example.com", "APP_URL": "https://app.example.com"}
 
 
+def event_files(function, root="."):
+    """The function's files in events/ under `root`: its first event, then the rest."""
+    files = sorted(pathlib.Path(root, "events", function).glob("*.json"))
+    return [f for f in files if f.name == FIRST[function]] + [f for f in files if f.name != FIRST[function]]
+
+
 def events(function, root="."):
-    """The function's first event, then the rest of its files in events/ under `root`."""
     if function == "mailer":
         return [json.dumps(job).encode() for job in MAIL_JOBS]
-    files = sorted(pathlib.Path(root, "events", function).glob("*.json"))
-    first = [f for f in files if f.name == FIRST[function]]
-    return [f.read_bytes() for f in first + [f for f in files if f.name != FIRST[function]]]
+    return [f.read_bytes() for f in event_files(function, root)]
 
 
 def first_status(response):

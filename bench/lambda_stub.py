@@ -39,6 +39,7 @@ class Invocation:
         self.answered = None
         self.response = None
         self.error = None
+        self.answer = None  # the response decoded, once
 
 
 class Stub:
@@ -176,9 +177,10 @@ def lambda_env(stub, name, memory=128):
 
 
 def decoded(invocation):
-    if invocation.response:
-        return json.loads(invocation.response)
-    return {"error": (invocation.error or b"").decode()}
+    if invocation.answer is None:
+        invocation.answer = (json.loads(invocation.response) if invocation.response
+                             else {"error": (invocation.error or b"").decode()})
+    return invocation.answer
 
 
 def run(command, env, events, name, timeout=60.0):
