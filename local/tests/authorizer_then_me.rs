@@ -7,8 +7,8 @@ use lambda_http::http::Method;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{Value, json};
-use shared::Clock;
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, sample_events};
+use shared::{Clock, Endpoint};
 
 #[tokio::test]
 async fn the_authorizer_context_and_the_bearer_token_give_me_the_same_user() {

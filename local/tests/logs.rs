@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use local_api::App;
 use serde_json::json;
+use shared::routes::Function;
 use shared::store::{MemoryStore, Store};
 use shared::testing::{self, body_json, json_post};
 use shared::{Algorithm, Clock, SigningKey};
@@ -45,39 +46,32 @@ async fn a_full_session_logs_no_secret() {
     services.sessions.grace = 0;
     let password = "a secret passphrase that must never be logged";
     let wrong = "a wrong passphrase that must never be logged";
-    let App { signup, login, refresh, logout, me, .. } = App::new(store.clone(), &services);
+    let app = App::new(store.clone(), &services);
 
     let mut secrets = vec![password.to_string(), wrong.to_string()];
     let created = body_json(
-        &signup::handle(json_post("/signup", &json!({"email": "ada@example.com", "password": password})), &signup)
-            .await
-            .unwrap(),
+        &app.invoke(Function::Signup, json_post("/signup", &json!({"email": "ada@example.com", "password": password})))
+            .await,
     );
-    let rejected = login::handle(json_post("/login", &json!({"email": "ada@example.com", "password": wrong})), &login)
-        .await
-        .unwrap();
+    let rejected =
+        app.invoke(Function::Login, json_post("/login", &json!({"email": "ada@example.com", "password": wrong}))).await;
     assert_eq!(rejected.status(), 400);
-    let good_login =
-        login::handle(json_post("/login", &json!({"email": "ada@example.com", "password": password})), &login)
-            .await
-            .unwrap();
+    let good_login = app
+        .invoke(Function::Login, json_post("/login", &json!({"email": "ada@example.com", "password": password})))
+        .await;
     secrets.push(good_login.headers()["x-device-token"].to_str().unwrap().to_string());
     let logged_in = body_json(&good_login);
     let refresh_body = json!({"refresh_token": logged_in["refresh_token"]});
-    let rotated = body_json(&refresh::handle(json_post("/refresh", &refresh_body), &refresh).await.unwrap());
+    let rotated = body_json(&app.invoke(Function::Refresh, json_post("/refresh", &refresh_body)).await);
     manual.advance(1);
-    let reused = refresh::handle(json_post("/refresh", &refresh_body), &refresh).await.unwrap();
+    let reused = app.invoke(Function::Refresh, json_post("/refresh", &refresh_body)).await;
     assert_eq!(reused.status(), 400, "reuse is detected and logged");
     let bearer = format!("Bearer {}", created["access_token"].as_str().unwrap());
     let mut get_me = testing::request(lambda_http::http::Method::GET, "/me", None, "");
     get_me.headers_mut().insert("authorization", bearer.parse().unwrap());
-    assert_eq!(me::handle(get_me, &me).await.unwrap().status(), 200);
-    let out = logout::handle(
-        json_post("/logout", &json!({"refresh_token": created["refresh_token"], "scope": "global"})),
-        &logout,
-    )
-    .await
-    .unwrap();
+    assert_eq!(app.invoke(Function::Me, get_me).await.status(), 200);
+    let logout = json!({"refresh_token": created["refresh_token"], "scope": "global"});
+    let out = app.invoke(Function::Logout, json_post("/logout", &logout)).await;
     assert_eq!(out.status(), 204);
 
     for body in [&created, &logged_in, &rotated] {
@@ -130,39 +124,38 @@ async fn the_second_factor_logs_no_secret_code_or_mfa_token() {
     let ada = testing::seed_user(&store, &services.passwords, "ada@example.com", password, clock.now()).await;
     let as_ada = |path: &str, body: serde_json::Value| testing::as_authorized(json_post(path, &body), &ada.id);
 
-    let enrolment =
-        body_json(&enroll_totp::handle(as_ada("/mfa/totp/enroll", json!({})), &app.enroll_totp).await.unwrap());
+    let enrolment = body_json(&app.invoke(Function::EnrollTotp, as_ada("/mfa/totp/enroll", json!({}))).await);
     let secret = enrolment["secret"].as_str().unwrap().to_string();
     let authenticator =
         shared::totp::Authenticator::new(&shared::totp::TotpSecret::from_base32(&secret).unwrap(), "", "");
     let first = testing::totp_code(&authenticator, clock.now());
-    let confirmed = confirm_totp::handle(as_ada("/mfa/totp/confirm", json!({"code": first})), &app.confirm_totp);
-    let confirmed = body_json(&confirmed.await.unwrap());
+    let confirmed = app.invoke(Function::ConfirmTotp, as_ada("/mfa/totp/confirm", json!({"code": first})));
+    let confirmed = body_json(&confirmed.await);
     let recovery: Vec<String> =
         confirmed["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
 
     let login =
-        || login::handle(json_post("/login", &json!({"email": "ada@example.com", "password": password})), &app.login);
-    let challenge = body_json(&login().await.unwrap());
+        || app.invoke(Function::Login, json_post("/login", &json!({"email": "ada@example.com", "password": password})));
+    let challenge = body_json(&login().await);
     let mfa_token = challenge["mfa_token"].as_str().unwrap().to_string();
     let wrong = testing::wrong_totp_code(&authenticator, clock.now());
     let refused =
-        login_mfa::handle(json_post("/login/mfa", &json!({"mfa_token": mfa_token, "code": wrong})), &app.login_mfa);
-    assert_eq!(refused.await.unwrap().status(), 400);
+        app.invoke(Function::LoginMfa, json_post("/login/mfa", &json!({"mfa_token": mfa_token, "code": wrong})));
+    assert_eq!(refused.await.status(), 400);
     clock.advance(30);
     let second = testing::totp_code(&authenticator, clock.now());
     let passed =
-        login_mfa::handle(json_post("/login/mfa", &json!({"mfa_token": mfa_token, "code": second})), &app.login_mfa);
-    assert_eq!(passed.await.unwrap().status(), 200);
-    let other_token = body_json(&login().await.unwrap())["mfa_token"].as_str().unwrap().to_string();
+        app.invoke(Function::LoginMfa, json_post("/login/mfa", &json!({"mfa_token": mfa_token, "code": second})));
+    assert_eq!(passed.await.status(), 200);
+    let other_token = body_json(&login().await)["mfa_token"].as_str().unwrap().to_string();
     let by_recovery = json!({"mfa_token": other_token, "recovery_code": recovery[0]});
-    assert_eq!(login_mfa::handle(json_post("/login/mfa", &by_recovery), &app.login_mfa).await.unwrap().status(), 200);
+    assert_eq!(app.invoke(Function::LoginMfa, json_post("/login/mfa", &by_recovery)).await.status(), 200);
     let remove = testing::json_request(
         lambda_http::http::Method::DELETE,
         "/mfa/totp",
         &json!({"code": recovery[1]}).to_string(),
     );
-    let removed = remove_totp::handle(testing::as_authorized(remove, &ada.id), &app.remove_totp).await.unwrap();
+    let removed = app.invoke(Function::RemoveTotp, testing::as_authorized(remove, &ada.id)).await;
     assert_eq!(removed.status(), 204);
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();

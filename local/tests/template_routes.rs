@@ -146,12 +146,12 @@ fn the_openapi_document_describes_exactly_the_route_table() {
     assert!(extra.is_empty(), "operations in openapi.yaml that the table lacks: {extra:?}");
 }
 
-fn declared(binary: &str) -> &'static Needs {
+fn declared(binary: &str) -> Needs {
     match binary {
-        "authorizer" => &authorizer::NEEDS,
-        "session-authorizer" => &session_authorizer::NEEDS,
-        "keys" => &keys::NEEDS,
-        "mailer" => &mailer::NEEDS,
+        "authorizer" => authorizer::NEEDS,
+        "session-authorizer" => session_authorizer::NEEDS,
+        "keys" => keys::NEEDS,
+        "mailer" => mailer::NEEDS,
         other => needs(
             Function::from_name(other).unwrap_or_else(|| panic!("template.yaml builds {other}, which is no function")),
         ),

@@ -15,6 +15,7 @@ pub mod csrf;
 pub mod delivery;
 pub mod device;
 pub mod email;
+pub mod endpoint;
 pub mod error;
 pub mod keys;
 pub mod mail;
@@ -55,12 +56,13 @@ pub use config::{
     TokenSettings,
 };
 pub use email::normalize_email;
+pub use endpoint::Endpoint;
 pub use error::ApiError;
 pub use keys::{KeyError, SigningKey, VerificationKeys};
 pub use password::{PasswordError, Passwords, Verification};
 pub use refresh::RefreshToken;
 pub use responses::{TokenPair, UserBody};
-pub use services::{Keys, Needs, Services};
+pub use services::{Keys, Mail, Needs, Services, Size, Uses};
 pub use session::{SessionSettings, Sessions};
 pub use store::StoreError;
 pub use throttle::ThrottleSettings;

@@ -3,104 +3,67 @@
 //! `template.yaml`, `openapi.yaml`, `events/`, the fault-injection suite and
 //! the IAM policies to it, each failing with the name of a route it lacks.
 
-/// A Lambda function that serves HTTP routes. Its name is its crate, its
-/// binary, its folder in `events/` and its `Binary` in `template.yaml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Function {
-    Signup,
-    Login,
-    Refresh,
-    Logout,
-    Me,
-    Jwks,
-    SendVerification,
-    VerifyEmail,
-    ForgotPassword,
-    ResetPassword,
-    ChangePassword,
-    ChangeEmail,
-    ConfirmEmail,
-    DeleteAccount,
-    ListSessions,
-    EndSession,
-    Discovery,
-    EnrollTotp,
-    ConfirmTotp,
-    RemoveTotp,
-    LoginMfa,
-    StartPasskeyRegistration,
-    FinishPasskeyRegistration,
-    ListPasskeys,
-    DeletePasskey,
-    StartPasskeyLogin,
-    FinishPasskeyLogin,
+/// Declares `Function` from one list: each variant once, with its name.
+macro_rules! functions {
+    ($($variant:ident => $name:literal,)*) => {
+        /// A Lambda function that serves HTTP routes. Its name is its crate,
+        /// its binary, its folder in `events/` and its `Binary` in
+        /// `template.yaml`; its variant is the `Endpoint::FUNCTION` of its crate.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Function {
+            $($variant,)*
+        }
+
+        impl Function {
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+functions! {
+    Signup => "signup",
+    Login => "login",
+    Refresh => "refresh",
+    Logout => "logout",
+    Me => "me",
+    Jwks => "jwks",
+    SendVerification => "send-verification",
+    VerifyEmail => "verify-email",
+    ForgotPassword => "forgot-password",
+    ResetPassword => "reset-password",
+    ChangePassword => "change-password",
+    ChangeEmail => "change-email",
+    ConfirmEmail => "confirm-email",
+    DeleteAccount => "delete-account",
+    ListSessions => "list-sessions",
+    EndSession => "end-session",
+    Discovery => "discovery",
+    EnrollTotp => "enroll-totp",
+    ConfirmTotp => "confirm-totp",
+    RemoveTotp => "remove-totp",
+    LoginMfa => "login-mfa",
+    StartPasskeyRegistration => "start-passkey-registration",
+    FinishPasskeyRegistration => "finish-passkey-registration",
+    ListPasskeys => "list-passkeys",
+    DeletePasskey => "delete-passkey",
+    StartPasskeyLogin => "start-passkey-login",
+    FinishPasskeyLogin => "finish-passkey-login",
 }
 
 impl Function {
-    pub const ALL: [Self; 27] = [
-        Self::Signup,
-        Self::Login,
-        Self::Refresh,
-        Self::Logout,
-        Self::Me,
-        Self::Jwks,
-        Self::SendVerification,
-        Self::VerifyEmail,
-        Self::ForgotPassword,
-        Self::ResetPassword,
-        Self::ChangePassword,
-        Self::ChangeEmail,
-        Self::ConfirmEmail,
-        Self::DeleteAccount,
-        Self::ListSessions,
-        Self::EndSession,
-        Self::Discovery,
-        Self::EnrollTotp,
-        Self::ConfirmTotp,
-        Self::RemoveTotp,
-        Self::LoginMfa,
-        Self::StartPasskeyRegistration,
-        Self::FinishPasskeyRegistration,
-        Self::ListPasskeys,
-        Self::DeletePasskey,
-        Self::StartPasskeyLogin,
-        Self::FinishPasskeyLogin,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Signup => "signup",
-            Self::Login => "login",
-            Self::Refresh => "refresh",
-            Self::Logout => "logout",
-            Self::Me => "me",
-            Self::Jwks => "jwks",
-            Self::SendVerification => "send-verification",
-            Self::VerifyEmail => "verify-email",
-            Self::ForgotPassword => "forgot-password",
-            Self::ResetPassword => "reset-password",
-            Self::ChangePassword => "change-password",
-            Self::ChangeEmail => "change-email",
-            Self::ConfirmEmail => "confirm-email",
-            Self::DeleteAccount => "delete-account",
-            Self::ListSessions => "list-sessions",
-            Self::EndSession => "end-session",
-            Self::Discovery => "discovery",
-            Self::EnrollTotp => "enroll-totp",
-            Self::ConfirmTotp => "confirm-totp",
-            Self::RemoveTotp => "remove-totp",
-            Self::LoginMfa => "login-mfa",
-            Self::StartPasskeyRegistration => "start-passkey-registration",
-            Self::FinishPasskeyRegistration => "finish-passkey-registration",
-            Self::ListPasskeys => "list-passkeys",
-            Self::DeletePasskey => "delete-passkey",
-            Self::StartPasskeyLogin => "start-passkey-login",
-            Self::FinishPasskeyLogin => "finish-passkey-login",
-        }
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.name() == name)
     }
 
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.name() == name)
+    /// `FinishPasskeyLogin`: the logical-name prefix of its resources in `template.yaml`.
+    pub fn resource_name(self) -> String {
+        self.name().split('-').map(|word| word[..1].to_uppercase() + &word[1..]).collect()
     }
 }
 
@@ -116,44 +79,53 @@ pub struct Route {
     /// Behind the Lambda authorizer: the gateway answers 401/403 itself.
     pub protected: bool,
     pub function: Function,
+    /// Checks a password, creates an account, sends mail or takes a second
+    /// factor: the gateway holds it to the tighter credential rate limits.
+    pub credential: bool,
 }
 
 const fn open(method: &'static str, path: &'static str, function: Function) -> Route {
-    Route { method, path, protected: false, function }
+    Route { method, path, protected: false, function, credential: false }
 }
 
 const fn guarded(method: &'static str, path: &'static str, function: Function) -> Route {
-    Route { method, path, protected: true, function }
+    Route { method, path, protected: true, function, credential: false }
+}
+
+impl Route {
+    const fn credential(self) -> Self {
+        Self { credential: true, ..self }
+    }
 }
 
 pub const ROUTES: &[Route] = &[
-    open("POST", "/signup", Function::Signup),
-    open("POST", "/login", Function::Login),
+    open("POST", "/signup", Function::Signup).credential(),
+    open("POST", "/login", Function::Login).credential(),
     open("POST", "/refresh", Function::Refresh),
     open("POST", "/logout", Function::Logout),
     guarded("GET", "/me", Function::Me),
     open("GET", "/.well-known/jwks.json", Function::Jwks),
     open("GET", "/.well-known/openid-configuration", Function::Discovery),
-    open("POST", "/email/verify/send", Function::SendVerification),
+    open("POST", "/email/verify/send", Function::SendVerification).credential(),
     open("POST", "/email/verify", Function::VerifyEmail),
-    open("POST", "/password/forgot", Function::ForgotPassword),
-    open("POST", "/password/reset", Function::ResetPassword),
-    guarded("POST", "/password/change", Function::ChangePassword),
-    guarded("POST", "/email/change", Function::ChangeEmail),
+    open("POST", "/password/forgot", Function::ForgotPassword).credential(),
+    open("POST", "/password/reset", Function::ResetPassword).credential(),
+    guarded("POST", "/password/change", Function::ChangePassword).credential(),
+    guarded("POST", "/email/change", Function::ChangeEmail).credential(),
     open("POST", "/email/change/confirm", Function::ConfirmEmail),
-    guarded("DELETE", "/me", Function::DeleteAccount),
+    guarded("DELETE", "/me", Function::DeleteAccount).credential(),
     guarded("GET", "/sessions", Function::ListSessions),
     guarded("DELETE", "/sessions/{id}", Function::EndSession),
-    open("POST", "/login/mfa", Function::LoginMfa),
+    open("POST", "/login/mfa", Function::LoginMfa).credential(),
     guarded("POST", "/mfa/totp/enroll", Function::EnrollTotp),
     guarded("POST", "/mfa/totp/confirm", Function::ConfirmTotp),
-    guarded("DELETE", "/mfa/totp", Function::RemoveTotp),
+    guarded("DELETE", "/mfa/totp", Function::RemoveTotp).credential(),
     guarded("POST", "/passkeys/register/start", Function::StartPasskeyRegistration),
     guarded("POST", "/passkeys/register/finish", Function::FinishPasskeyRegistration),
     guarded("GET", "/passkeys", Function::ListPasskeys),
     guarded("DELETE", "/passkeys/{id}", Function::DeletePasskey),
-    open("POST", "/login/passkey/start", Function::StartPasskeyLogin),
-    open("POST", "/login/passkey/finish", Function::FinishPasskeyLogin),
+    open("POST", "/login/passkey/start", Function::StartPasskeyLogin).credential(),
+    open("POST", "/login/passkey/finish", Function::FinishPasskeyLogin).credential(),
 ];
 
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
@@ -186,7 +158,7 @@ mod tests {
 
     #[test]
     fn every_function_serves_a_route_and_names_round_trip() {
-        for function in Function::ALL {
+        for &function in Function::ALL {
             assert!(ROUTES.iter().any(|r| r.function == function), "{function:?} serves no route");
             assert_eq!(Function::from_name(function.name()), Some(function));
         }

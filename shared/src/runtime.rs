@@ -66,6 +66,37 @@ where
         .finish()
 }
 
+/// What a Lambda binary's `main` returns when init or the runtime fails.
+pub type Error = lambda_http::Error;
+
+/// A routed function's whole binary: logging, its services and store from
+/// its `NEEDS`, then the runtime loop on tokio's current-thread runtime.
+/// Lambda hands a function one event at a time, so worker threads would only
+/// add wake-ups between them; calls a handler makes at once still overlap.
+#[cfg(feature = "dynamodb")]
+pub fn serve<E: crate::Endpoint<crate::store::dynamo::DynamoStore>>() -> Result<(), Error> {
+    current_thread(async {
+        init_tracing();
+        let (services, store) = boot(&E::NEEDS).await?;
+        let endpoint = E::new(store, &services);
+        lambda_http::run(lambda_http::service_fn(|req| endpoint.handle(req))).await
+    })
+}
+
+/// `serve` for a function that calls no AWS service: it is given no store,
+/// and its binary links nothing of the SDK.
+pub fn serve_without_aws<E: crate::Endpoint<()>>() -> Result<(), Error> {
+    current_thread(async {
+        init_tracing();
+        let endpoint = E::new((), &services(&E::NEEDS)?);
+        lambda_http::run(lambda_http::service_fn(|req| endpoint.handle(req))).await
+    })
+}
+
+fn current_thread(main: impl std::future::Future<Output = Result<(), Error>>) -> Result<(), Error> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(main)
+}
+
 pub fn init_tracing() {
     // Only fails if a subscriber is already set, which then stays in charge.
     let _ = tracing::subscriber::set_global_default(json_logs(std::io::stdout));

@@ -42,6 +42,61 @@ pub enum Mail {
     Sends,
 }
 
+/// What a function uses beyond its keys, store and mail. Each brings a
+/// `shared` feature, settings read from the environment, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uses {
+    /// Accepts new passwords under the policy (`PASSWORD_MIN_LENGTH`).
+    PasswordPolicy,
+    /// Checks TOTP codes (feature `totp`).
+    Totp,
+    /// Enrols authenticator apps, which show this service's name beside its
+    /// codes (feature `totp`, `TOTP_ISSUER`).
+    TotpEnrolment,
+    /// The WebAuthn relying party (feature `passkeys`; `WEBAUTHN_RP_ID`,
+    /// `WEBAUTHN_ORIGINS`, `APP_URL`, and `TOTP_ISSUER` for its display name).
+    Passkeys,
+}
+
+impl Uses {
+    pub fn feature(self) -> Option<&'static str> {
+        match self {
+            Self::PasswordPolicy => None,
+            Self::Totp | Self::TotpEnrolment => Some("totp"),
+            Self::Passkeys => Some("passkeys"),
+        }
+    }
+
+    pub fn settings(self) -> &'static [&'static str] {
+        match self {
+            Self::PasswordPolicy => &["PASSWORD_MIN_LENGTH"],
+            Self::Totp => &[],
+            Self::TotpEnrolment => &["TOTP_ISSUER"],
+            Self::Passkeys => &["WEBAUTHN_RP_ID", "WEBAUTHN_ORIGINS", "APP_URL", "TOTP_ISSUER"],
+        }
+    }
+}
+
+/// The memory and timeout a function is deployed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub memory_mb: u32,
+    pub timeout_seconds: u32,
+}
+
+impl Size {
+    /// Lambda's smallest: enough for a few store calls and an RS256 verify.
+    pub const SMALL: Self = Self { memory_mb: 128, timeout_seconds: 5 };
+    /// Signs an access token on most calls (about 0.9 ms of a full core for
+    /// RS256): Lambda gives CPU in proportion to memory.
+    pub const SIGNS: Self = Self { memory_mb: 512, timeout_seconds: 5 };
+    /// Hashes a password: argon2id (m = 19 MiB, t = 2, p = 1) is about 25 ms
+    /// of one full core. The work is all CPU, so memory above 128 MB costs
+    /// nothing extra per call (the GB-seconds stay the same) but cuts
+    /// latency: at 1024 MB a verify takes about 45 ms instead of about 350 ms.
+    pub const HASHES: Self = Self { memory_mb: 1024, timeout_seconds: 10 };
+}
+
 /// What one function uses, declared once beside its handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
@@ -53,9 +108,72 @@ pub struct Needs {
     pub mail: Mail,
     /// AWS actions besides DynamoDB's and reading the signing key's secret.
     pub other_actions: &'static [&'static str],
+    pub uses: &'static [Uses],
+    pub size: Size,
 }
 
 impl Needs {
+    /// A function that needs nothing; declarations override what they use.
+    pub const NOTHING: Self = Self {
+        keys: Keys::None,
+        store: &[],
+        connections: 0,
+        mail: Mail::None,
+        other_actions: &[],
+        uses: &[],
+        size: Size::SMALL,
+    };
+
+    /// Whether it calls AWS at all (the store, the mailer, Secrets Manager):
+    /// a function that does not links none of the SDK.
+    pub fn calls_aws(&self) -> bool {
+        !self.iam_actions().is_empty()
+    }
+
+    /// The environment it reads beyond what every function reads (the
+    /// issuer, audience, algorithm, lifetimes and origins).
+    pub fn settings(&self) -> Vec<&'static str> {
+        let mut vars = Vec::new();
+        if !self.store.is_empty() {
+            vars.push("TABLE_NAME");
+        }
+        match self.keys {
+            Keys::None => {}
+            Keys::Verify => vars.push("JWT_VERIFY_KEYS"),
+            Keys::Sign => vars.push("JWT_SIGNING_KEY_SECRET_ARN"),
+        }
+        for var in self.uses.iter().flat_map(|u| u.settings()) {
+            if !vars.contains(var) {
+                vars.push(var);
+            }
+        }
+        if self.mail == Mail::HandsOff {
+            vars.push("MAILER_FUNCTION");
+        }
+        vars
+    }
+
+    /// The features of `shared` its crate enables, sorted: the AWS clients
+    /// its calls take and the parts it uses.
+    pub fn features(&self) -> Vec<&'static str> {
+        let actions = self.iam_actions();
+        let mut features: Vec<&'static str> = self.uses.iter().filter_map(|u| u.feature()).collect();
+        if !self.store.is_empty() || self.mail != Mail::None {
+            features.push("dynamodb");
+        }
+        if actions.iter().any(|a| a.starts_with("secretsmanager:")) {
+            features.push("secrets");
+        }
+        match self.mail {
+            Mail::None => {}
+            Mail::HandsOff => features.push("handoff"),
+            Mail::Sends => features.push("mailer"),
+        }
+        features.sort_unstable();
+        features.dedup();
+        features
+    }
+
     /// The function's IAM policy in AWS, sorted: its store operations'
     /// DynamoDB actions, reading the signing key where it signs, and the rest.
     pub fn iam_actions(&self) -> Vec<&'static str> {
@@ -207,8 +325,7 @@ mod tests {
 
     #[test]
     fn a_signing_function_may_read_its_key_and_nothing_else_beyond_its_store_actions() {
-        let needs =
-            Needs { keys: Keys::Sign, store: &[Op::Profile], connections: 1, mail: Mail::None, other_actions: &[] };
+        let needs = Needs { keys: Keys::Sign, store: &[Op::Profile], connections: 1, ..Needs::NOTHING };
         assert_eq!(needs.iam_actions(), ["dynamodb:GetItem", "secretsmanager:GetSecretValue"]);
         let public = Needs { keys: Keys::Verify, ..needs };
         assert_eq!(public.iam_actions(), ["dynamodb:GetItem"]);

@@ -29,14 +29,13 @@ use serde_json::value::RawValue;
 use shared::delivery::ACCESS_COOKIE;
 use shared::origins::AllowedOrigins;
 use shared::request::bearer_token;
-use shared::services::Mail;
 use shared::{AccessClaims, Clock, Keys, Needs, Services, TokenVerifier, csrf};
 
 mod cache;
 pub use cache::DecisionCache;
 
 /// Public keys only, no store, no AWS call.
-pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, mail: Mail::None, other_actions: &[] };
+pub const NEEDS: Needs = Needs { keys: Keys::Verify, ..Needs::NOTHING };
 
 pub struct Authorizer {
     pub verifier: Arc<TokenVerifier>,

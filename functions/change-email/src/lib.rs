@@ -8,16 +8,16 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::reauth::{self, Reauth};
 use shared::request::json_body;
 use shared::response::accepted;
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Size;
 use shared::store::Store;
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller, normalize_email};
-
-pub const NEEDS: Needs =
-    Needs { keys: Keys::Verify, store: &reauth::OPS, connections: 1, mail: Mail::HandsOff, other_actions: &[] };
 
 pub struct ChangeEmail<S> {
     pub store: S,
@@ -27,8 +27,18 @@ pub struct ChangeEmail<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> ChangeEmail<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for ChangeEmail<S> {
+    const FUNCTION: Function = Function::ChangeEmail;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Verify,
+        store: &reauth::OPS,
+        connections: 1,
+        mail: Mail::HandsOff,
+        size: Size::HASHES,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             reauth: Reauth::new(services),
@@ -36,6 +46,10 @@ impl<S: Store> ChangeEmail<S> {
             handoff: services.handoff(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -1,11 +1,1 @@
-use change_email::{ChangeEmail, NEEDS};
-use lambda_http::{Error, run, service_fn};
-use shared::runtime;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    runtime::init_tracing();
-    let (services, store) = runtime::boot(&NEEDS).await?;
-    let deps = ChangeEmail::new(store, &services);
-    run(service_fn(|req| change_email::handle(req, &deps))).await
-}
+shared::lambda_main!(change_email::ChangeEmail<_>);

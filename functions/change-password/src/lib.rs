@@ -10,28 +10,16 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::delivery::Delivery;
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::reauth::{self, Reauth};
 use shared::request::json_body;
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Size;
+use shared::services::Uses;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, Sessions, TokenVerifier, caller, new_password};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Sign,
-    store: &[
-        reauth::OPS[0],
-        reauth::OPS[1],
-        reauth::OPS[2],
-        reauth::OPS[3],
-        Op::SetPasswordHash,
-        Op::RevokeAll,
-        Op::CreateSession,
-    ],
-    connections: 1,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
 
 pub struct ChangePassword<S> {
     pub store: S,
@@ -42,8 +30,27 @@ pub struct ChangePassword<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> ChangePassword<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for ChangePassword<S> {
+    const FUNCTION: Function = Function::ChangePassword;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Sign,
+        store: &[
+            reauth::OPS[0],
+            reauth::OPS[1],
+            reauth::OPS[2],
+            reauth::OPS[3],
+            Op::SetPasswordHash,
+            Op::RevokeAll,
+            Op::CreateSession,
+        ],
+        connections: 1,
+        mail: Mail::HandsOff,
+        uses: &[Uses::PasswordPolicy],
+        size: Size::HASHES,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             reauth: Reauth::new(services),
@@ -52,6 +59,10 @@ impl<S: Store> ChangePassword<S> {
             handoff: services.handoff(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -9,24 +9,29 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::endpoint::Endpoint;
 use shared::onetime::{INVALID, OneTimeToken};
 use shared::request::json_body;
 use shared::response::json_no_store;
-use shared::services::Mail;
+use shared::routes::Function;
 use shared::store::{EmailChange, Op, Purpose, Store};
-use shared::{ApiError, Clock, Keys, Needs, Services, UserBody};
-
-pub const NEEDS: Needs =
-    Needs { keys: Keys::None, store: &[Op::ChangeEmail], connections: 3, mail: Mail::None, other_actions: &[] };
+use shared::{ApiError, Clock, Needs, Services, UserBody};
 
 pub struct ConfirmEmail<S> {
     pub store: S,
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> ConfirmEmail<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for ConfirmEmail<S> {
+    const FUNCTION: Function = Function::ConfirmEmail;
+    const NEEDS: Needs = Needs { store: &[Op::ChangeEmail], connections: 3, ..Needs::NOTHING };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -8,21 +8,16 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::request::json_body;
 use shared::response::json_no_store;
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Uses;
 use shared::store::{Op, Store};
 use shared::totp::{Authenticator, TotpSecret};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller, recovery};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Verify,
-    store: &[Op::ReadTotp, Op::ConfirmTotp, Op::Profile],
-    connections: 1,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
 
 pub const NOTHING_PENDING: &str = "no TOTP enrolment is pending; start one with POST /mfa/totp/enroll";
 pub const WRONG_CODE: &str = "the code is not the authenticator's current one";
@@ -34,9 +29,23 @@ pub struct ConfirmTotp<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> ConfirmTotp<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for ConfirmTotp<S> {
+    const FUNCTION: Function = Function::ConfirmTotp;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Verify,
+        store: &[Op::ReadTotp, Op::ConfirmTotp, Op::Profile],
+        connections: 1,
+        mail: Mail::HandsOff,
+        uses: &[Uses::Totp],
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, verifier: services.verifier(), handoff: services.handoff(), clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

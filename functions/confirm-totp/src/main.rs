@@ -1,11 +1,1 @@
-use confirm_totp::{ConfirmTotp, NEEDS};
-use lambda_http::{Error, run, service_fn};
-use shared::runtime;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    runtime::init_tracing();
-    let (services, store) = runtime::boot(&NEEDS).await?;
-    let deps = ConfirmTotp::new(store, &services);
-    run(service_fn(|req| confirm_totp::handle(req, &deps))).await
-}
+shared::lambda_main!(confirm_totp::ConfirmTotp<_>);

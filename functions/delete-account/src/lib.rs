@@ -8,21 +8,16 @@ use std::sync::Arc;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::delivery;
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::reauth::{self, Reauth};
 use shared::request::json_body;
 use shared::response::no_content;
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Size;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Verify,
-    store: &[reauth::OPS[0], reauth::OPS[1], reauth::OPS[2], reauth::OPS[3], Op::DeleteUser],
-    connections: 2,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
 
 pub struct DeleteAccount<S> {
     pub store: S,
@@ -32,8 +27,18 @@ pub struct DeleteAccount<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> DeleteAccount<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for DeleteAccount<S> {
+    const FUNCTION: Function = Function::DeleteAccount;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Verify,
+        store: &[reauth::OPS[0], reauth::OPS[1], reauth::OPS[2], reauth::OPS[3], Op::DeleteUser],
+        connections: 2,
+        mail: Mail::HandsOff,
+        size: Size { memory_mb: 1024, timeout_seconds: 15 },
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             reauth: Reauth::new(services),
@@ -41,6 +46,10 @@ impl<S: Store> DeleteAccount<S> {
             handoff: services.handoff(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -1,11 +1,1 @@
-use delete_account::{DeleteAccount, NEEDS};
-use lambda_http::{Error, run, service_fn};
-use shared::runtime;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    runtime::init_tracing();
-    let (services, store) = runtime::boot(&NEEDS).await?;
-    let deps = DeleteAccount::new(store, &services);
-    run(service_fn(|req| delete_account::handle(req, &deps))).await
-}
+shared::lambda_main!(delete_account::DeleteAccount<_>);

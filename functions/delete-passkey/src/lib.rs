@@ -6,19 +6,13 @@
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, RequestExt, Response};
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::response::no_content;
+use shared::routes::Function;
 use shared::services::Mail;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Verify,
-    store: &[Op::Profile, Op::ReadPasskey, Op::RemovePasskey],
-    connections: 1,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
 
 pub const NO_SUCH_PASSKEY: &str = "this account has no passkey with this id";
 
@@ -29,9 +23,22 @@ pub struct DeletePasskey<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> DeletePasskey<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for DeletePasskey<S> {
+    const FUNCTION: Function = Function::DeletePasskey;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Verify,
+        store: &[Op::Profile, Op::ReadPasskey, Op::RemovePasskey],
+        connections: 1,
+        mail: Mail::HandsOff,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, verifier: services.verifier(), handoff: services.handoff(), clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

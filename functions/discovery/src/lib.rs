@@ -7,11 +7,10 @@
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
+use shared::endpoint::Endpoint;
 use shared::response::{JSON_CONTENT_TYPE, text_response};
-use shared::services::Mail;
+use shared::routes::Function;
 use shared::{ApiError, Keys, Needs, Services, TokenVerifier};
-
-pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, mail: Mail::None, other_actions: &[] };
 
 pub const NOT_A_URL: &str =
     "the issuer is not an http(s) URL, so there is no discovery document: set JWT_ISSUER to the API's base URL";
@@ -20,11 +19,21 @@ pub struct Discovery {
     body: Option<String>,
 }
 
-impl Discovery {
-    pub fn new(services: &Services) -> Self {
+impl<S> Endpoint<S> for Discovery {
+    const FUNCTION: Function = Function::Discovery;
+    const NEEDS: Needs = Needs { keys: Keys::Verify, ..Needs::NOTHING };
+
+    /// Takes the store like every function, and never calls it.
+    fn new(_store: S, services: &Services) -> Self {
         Self::for_verifier(&services.verifier())
     }
 
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
+    }
+}
+
+impl Discovery {
     pub fn for_verifier(verifier: &TokenVerifier) -> Self {
         Self { body: document(verifier.issuer(), verifier.algorithm_name()).map(|d| d.to_string()) }
     }
@@ -103,7 +112,7 @@ mod tests {
     #[test]
     fn the_local_services_publish_their_own_issuer() {
         let services = testing::services(&testing::clock());
-        let deps = Discovery::new(&services);
+        let deps = Discovery::new((), &services);
         let doc: serde_json::Value = serde_json::from_str(deps.body.as_deref().unwrap()).unwrap();
         assert_eq!(doc["issuer"], services.verifier().issuer());
     }

@@ -6,18 +6,11 @@
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, RequestExt, Response};
+use shared::endpoint::Endpoint;
 use shared::response::no_content;
-use shared::services::Mail;
+use shared::routes::Function;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Verify,
-    store: &[Op::ReadSession, Op::RevokeFamily],
-    connections: 1,
-    mail: Mail::None,
-    other_actions: &[],
-};
 
 pub const NO_SUCH_SESSION: &str = "no live session of this account has this id";
 
@@ -27,9 +20,17 @@ pub struct EndSession<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> EndSession<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for EndSession<S> {
+    const FUNCTION: Function = Function::EndSession;
+    const NEEDS: Needs =
+        Needs { keys: Keys::Verify, store: &[Op::ReadSession, Op::RevokeFamily], connections: 1, ..Needs::NOTHING };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, verifier: services.verifier(), clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

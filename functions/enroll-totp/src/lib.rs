@@ -10,19 +10,13 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use shared::endpoint::Endpoint;
 use shared::response::json_no_store;
-use shared::services::Mail;
+use shared::routes::Function;
+use shared::services::Uses;
 use shared::store::{Op, Store};
 use shared::totp::{Authenticator, TotpSecret};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Verify,
-    store: &[Op::Profile, Op::BeginTotp],
-    connections: 1,
-    mail: Mail::None,
-    other_actions: &[],
-};
 
 pub const ALREADY_ON: &str = "TOTP is already on; remove it (DELETE /mfa/totp) before enrolling another authenticator";
 
@@ -34,14 +28,27 @@ pub struct EnrollTotp<S> {
     pub issuer: String,
 }
 
-impl<S: Store> EnrollTotp<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for EnrollTotp<S> {
+    const FUNCTION: Function = Function::EnrollTotp;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Verify,
+        store: &[Op::Profile, Op::BeginTotp],
+        connections: 1,
+        uses: &[Uses::TotpEnrolment],
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             verifier: services.verifier(),
             clock: services.clock.clone(),
             issuer: services.totp_issuer.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

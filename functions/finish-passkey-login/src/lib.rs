@@ -15,19 +15,14 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
+use shared::endpoint::Endpoint;
 use shared::passkey::{Answer, RelyingParty};
 use shared::request::json_body;
-use shared::services::Mail;
+use shared::routes::Function;
+use shared::services::Size;
+use shared::services::Uses;
 use shared::store::{CeremonyKind, CeremonyRef, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, Sessions};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Sign,
-    store: &[Op::TakeCeremony, Op::ReadPasskey, Op::PasskeyUsed, Op::Profile, Op::CreateSession],
-    connections: 1,
-    mail: Mail::None,
-    other_actions: &[],
-};
 
 pub const ENDED: &str = "the challenge_id is unknown, expired or used; start the login again";
 pub const REFUSED: &str = "the passkey was not accepted; start the login again";
@@ -40,8 +35,18 @@ pub struct FinishPasskeyLogin<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> FinishPasskeyLogin<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for FinishPasskeyLogin<S> {
+    const FUNCTION: Function = Function::FinishPasskeyLogin;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Sign,
+        store: &[Op::TakeCeremony, Op::ReadPasskey, Op::PasskeyUsed, Op::Profile, Op::CreateSession],
+        connections: 1,
+        uses: &[Uses::Passkeys],
+        size: Size::SIGNS,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             party: services.relying_party(),
@@ -49,6 +54,10 @@ impl<S: Store> FinishPasskeyLogin<S> {
             devices: services.devices(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

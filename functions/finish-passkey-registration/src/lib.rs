@@ -7,22 +7,17 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::passkey::{Answer, RelyingParty};
 use shared::request::json_body;
 use shared::response::json_no_store;
 use shared::responses::PasskeyBody;
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Uses;
 use shared::store::{CeremonyKind, CeremonyRef, Op, PasskeyRecord, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Verify,
-    store: &[Op::TakeCeremony, Op::Profile, Op::AddPasskey],
-    connections: 1,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
 
 pub const ENDED: &str = "the challenge_id is unknown, expired or used; start the registration again";
 pub const REFUSED: &str = "the authenticator's credential was not accepted; start the registration again";
@@ -35,8 +30,18 @@ pub struct FinishPasskeyRegistration<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> FinishPasskeyRegistration<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for FinishPasskeyRegistration<S> {
+    const FUNCTION: Function = Function::FinishPasskeyRegistration;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Verify,
+        store: &[Op::TakeCeremony, Op::Profile, Op::AddPasskey],
+        connections: 1,
+        mail: Mail::HandsOff,
+        uses: &[Uses::Passkeys],
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             verifier: services.verifier(),
@@ -44,6 +49,10 @@ impl<S: Store> FinishPasskeyRegistration<S> {
             handoff: services.handoff(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

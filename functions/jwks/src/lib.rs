@@ -3,21 +3,30 @@
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
+use shared::endpoint::Endpoint;
 use shared::response::{JSON_CONTENT_TYPE, text_response};
-use shared::services::Mail;
+use shared::routes::Function;
 use shared::{Keys, Needs, Services, VerificationKeys};
-
-pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[], connections: 0, mail: Mail::None, other_actions: &[] };
 
 pub struct Jwks {
     body: String,
 }
 
-impl Jwks {
-    pub fn new(services: &Services) -> Self {
+impl<S> Endpoint<S> for Jwks {
+    const FUNCTION: Function = Function::Jwks;
+    const NEEDS: Needs = Needs { keys: Keys::Verify, ..Needs::NOTHING };
+
+    /// Takes the store like every function, and never calls it.
+    fn new(_store: S, services: &Services) -> Self {
         Self::from_keys(services.verifier().keys())
     }
 
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
+    }
+}
+
+impl Jwks {
     pub fn from_keys(keys: &VerificationKeys) -> Self {
         Self { body: serde_json::to_string(keys.public_jwks()).unwrap_or_else(|_| "{\"keys\":[]}".into()) }
     }

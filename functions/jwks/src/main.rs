@@ -1,10 +1,1 @@
-use jwks::{Jwks, NEEDS};
-use lambda_http::{Error, run, service_fn};
-use shared::runtime;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    runtime::init_tracing();
-    let deps = Jwks::new(&runtime::services(&NEEDS)?);
-    run(service_fn(|req| jwks::handle(req, &deps))).await
-}
+shared::lambda_main!(jwks::Jwks; no_aws);

@@ -18,17 +18,11 @@ use aws_lambda_events::cloudformation::{
 };
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
-use shared::services::Mail;
-use shared::{Algorithm, Keys, Needs, Secret, SigningKey};
+use shared::{Algorithm, Needs, Secret, SigningKey};
 
 /// Reads the current key's secret and writes a new version of it; no store.
-pub const NEEDS: Needs = Needs {
-    keys: Keys::None,
-    store: &[],
-    connections: 0,
-    mail: Mail::None,
-    other_actions: &["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-};
+pub const NEEDS: Needs =
+    Needs { other_actions: &["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], ..Needs::NOTHING };
 
 /// Where the private key lives: Secrets Manager in AWS, memory in tests.
 pub trait Vault: Send + Sync {

@@ -5,14 +5,12 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::endpoint::Endpoint;
 use shared::response::json_no_store;
 use shared::responses::PasskeyBody;
-use shared::services::Mail;
+use shared::routes::Function;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
-
-pub const NEEDS: Needs =
-    Needs { keys: Keys::Verify, store: &[Op::ListPasskeys], connections: 1, mail: Mail::None, other_actions: &[] };
 
 pub struct ListPasskeys<S> {
     pub store: S,
@@ -20,9 +18,16 @@ pub struct ListPasskeys<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> ListPasskeys<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for ListPasskeys<S> {
+    const FUNCTION: Function = Function::ListPasskeys;
+    const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[Op::ListPasskeys], connections: 1, ..Needs::NOTHING };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, verifier: services.verifier(), clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -6,14 +6,12 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::endpoint::Endpoint;
 use shared::response::json_no_store;
 use shared::responses::SessionBody;
-use shared::services::Mail;
+use shared::routes::Function;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
-
-pub const NEEDS: Needs =
-    Needs { keys: Keys::Verify, store: &[Op::ListSessions], connections: 1, mail: Mail::None, other_actions: &[] };
 
 pub struct ListSessions<S> {
     pub store: S,
@@ -21,9 +19,16 @@ pub struct ListSessions<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> ListSessions<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for ListSessions<S> {
+    const FUNCTION: Function = Function::ListSessions;
+    const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[Op::ListSessions], connections: 1, ..Needs::NOTHING };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, verifier: services.verifier(), clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -16,7 +16,7 @@ use login_mfa::{LoginMfa, handle};
 use serde_json::json;
 use shared::store::MemoryStore;
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD};
-use shared::{Algorithm, Clock, ManualClock, Services};
+use shared::{Algorithm, Clock, Endpoint, ManualClock, Services};
 
 const PAIRS: usize = 201;
 

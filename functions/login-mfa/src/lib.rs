@@ -17,31 +17,17 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::mfa::{self, Code, Spent};
 use shared::onetime::OneTimeToken;
 use shared::request::json_body;
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Size;
+use shared::services::Uses;
 use shared::store::{Attempt, Counter, Op, Purpose, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, Sessions, ThrottleSettings};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Sign,
-    store: &[
-        Op::ReadToken,
-        Op::Reserve,
-        Op::Profile,
-        Op::ReadTotp,
-        Op::SpendTotpStep,
-        Op::SpendRecoveryCode,
-        Op::RedeemToken,
-        Op::ClearCounter,
-        Op::CreateSession,
-    ],
-    connections: 1,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
 
 pub const ENDED: &str = "the mfa_token is invalid, expired or used up; log in again";
 pub const WRONG_CODE: &str = "the code is incorrect or was used already";
@@ -55,8 +41,29 @@ pub struct LoginMfa<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> LoginMfa<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for LoginMfa<S> {
+    const FUNCTION: Function = Function::LoginMfa;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Sign,
+        store: &[
+            Op::ReadToken,
+            Op::Reserve,
+            Op::Profile,
+            Op::ReadTotp,
+            Op::SpendTotpStep,
+            Op::SpendRecoveryCode,
+            Op::RedeemToken,
+            Op::ClearCounter,
+            Op::CreateSession,
+        ],
+        connections: 1,
+        mail: Mail::HandsOff,
+        uses: &[Uses::Totp],
+        size: Size::SIGNS,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             sessions: services.sessions(),
@@ -65,6 +72,10 @@ impl<S: Store> LoginMfa<S> {
             handoff: services.handoff(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -10,7 +10,7 @@ use login::{Login, handle};
 use serde_json::json;
 use shared::store::MemoryStore;
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD};
-use shared::{Algorithm, Clock, PasswordSettings, Passwords, Services, SystemClock};
+use shared::{Algorithm, Clock, Endpoint, PasswordSettings, Passwords, Services, SystemClock};
 
 /// The services a deployed login has: default argon2id, the real clock.
 fn services(algorithm: Algorithm, passwords: &Passwords) -> Services {

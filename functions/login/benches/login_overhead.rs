@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use login::{Login, handle};
 use serde_json::json;
+use shared::Endpoint;
 use shared::store::MemoryStore;
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD};
 use shared::{Algorithm, Clock, PasswordSettings, Passwords, Services, SystemClock};

@@ -19,33 +19,19 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
+use shared::endpoint::Endpoint;
 use shared::mail::{AccountSettings, Verification};
 use shared::mfa;
 use shared::request::{
     Accepts, RequestBody, cookie, header_text, parse_form, parse_json, read_body, require_grant, source_ip,
 };
-use shared::services::Mail;
+use shared::routes::Function;
+use shared::services::Size;
+use shared::services::Uses;
 use shared::store::{Attempt, Counter, Limit, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, normalize_email};
 
 const WRONG_CREDENTIALS: &str = "the email or password is incorrect";
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Sign,
-    store: &[
-        Op::Reserve,
-        Op::Release,
-        Op::Credentials,
-        Op::ClearCounter,
-        Op::SetPasswordHash,
-        Op::ReadTotp,
-        Op::IssueToken,
-        Op::CreateSession,
-    ],
-    connections: 1,
-    mail: Mail::None,
-    other_actions: &[],
-};
 
 pub struct Login<S> {
     pub store: S,
@@ -57,8 +43,27 @@ pub struct Login<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> Login<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for Login<S> {
+    const FUNCTION: Function = Function::Login;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Sign,
+        store: &[
+            Op::Reserve,
+            Op::Release,
+            Op::Credentials,
+            Op::ClearCounter,
+            Op::SetPasswordHash,
+            Op::ReadTotp,
+            Op::IssueToken,
+            Op::CreateSession,
+        ],
+        connections: 1,
+        uses: &[Uses::Totp],
+        size: Size::HASHES,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             sessions: services.sessions(),
@@ -68,6 +73,10 @@ impl<S: Store> Login<S> {
             accounts: services.accounts,
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -9,31 +9,32 @@ use std::sync::Arc;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::delivery::{Delivery, clear_cookies, presented_refresh};
+use shared::endpoint::Endpoint;
 use shared::origins::AllowedOrigins;
 use shared::request::json_body;
 use shared::response::no_content;
-use shared::services::Mail;
+use shared::routes::Function;
 use shared::store::{Op, Store, presents};
-use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services};
+use shared::{ApiError, Clock, Needs, RefreshToken, Services};
 
 /// The token and its family are read at once.
-pub const NEEDS: Needs = Needs {
-    keys: Keys::None,
-    store: &[Op::RefreshState, Op::RevokeFamily, Op::RevokeAll],
-    connections: 2,
-    mail: Mail::None,
-    other_actions: &[],
-};
-
 pub struct Logout<S> {
     pub store: S,
     pub clock: Arc<dyn Clock>,
     pub origins: AllowedOrigins,
 }
 
-impl<S: Store> Logout<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for Logout<S> {
+    const FUNCTION: Function = Function::Logout;
+    const NEEDS: Needs =
+        Needs { store: &[Op::RefreshState, Op::RevokeFamily, Op::RevokeAll], connections: 2, ..Needs::NOTHING };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, clock: services.clock.clone(), origins: services.origins.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -13,14 +13,13 @@ use shared::mail::{Letter, Letters, MailJob, MailSettings, Notice, Transport};
 use shared::onetime::OneTimeToken;
 use shared::services::Mail;
 use shared::store::{Attempt, Counter, Limit, Op, Purpose, Store};
-use shared::{Clock, Keys, Needs, Services, StoreError};
+use shared::{Clock, Needs, Services, StoreError};
 
 pub const NEEDS: Needs = Needs {
-    keys: Keys::None,
     store: &[Op::Credentials, Op::Reserve, Op::IssueToken],
     connections: 1,
     mail: Mail::Sends,
-    other_actions: &[],
+    ..Needs::NOTHING
 };
 
 /// Pauses before each further attempt at a failed send.

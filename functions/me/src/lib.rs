@@ -7,13 +7,11 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::endpoint::Endpoint;
 use shared::response::json_no_store;
-use shared::services::Mail;
+use shared::routes::Function;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, UserBody};
-
-pub const NEEDS: Needs =
-    Needs { keys: Keys::Verify, store: &[Op::Profile], connections: 1, mail: Mail::None, other_actions: &[] };
 
 pub struct Me<S> {
     pub store: S,
@@ -21,9 +19,16 @@ pub struct Me<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> Me<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for Me<S> {
+    const FUNCTION: Function = Function::Me;
+    const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[Op::Profile], connections: 1, ..Needs::NOTHING };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, verifier: services.verifier(), clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

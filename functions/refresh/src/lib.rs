@@ -9,21 +9,15 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::delivery::{Delivery, Presented, clear_cookies, presented_refresh};
+use shared::endpoint::Endpoint;
 use shared::origins::AllowedOrigins;
 use shared::request::{Accepts, RequestBody, parse_form, parse_json, read_body, require_grant};
-use shared::services::Mail;
+use shared::routes::Function;
+use shared::services::Size;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services, Sessions, TokenPair};
 
 /// Rotation reads the session's item while the profile is read: two calls at once.
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Sign,
-    store: &[Op::RotateRefresh, Op::Profile],
-    connections: 2,
-    mail: Mail::None,
-    other_actions: &[],
-};
-
 pub struct Refresh<S> {
     pub store: S,
     pub sessions: Sessions,
@@ -31,9 +25,22 @@ pub struct Refresh<S> {
     pub origins: AllowedOrigins,
 }
 
-impl<S: Store> Refresh<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for Refresh<S> {
+    const FUNCTION: Function = Function::Refresh;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Sign,
+        store: &[Op::RotateRefresh, Op::Profile],
+        connections: 2,
+        size: Size::SIGNS,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, sessions: services.sessions(), clock: services.clock.clone(), origins: services.origins.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -8,29 +8,16 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::mfa::{self, Code, Spent};
 use shared::request::json_body;
 use shared::response::no_content;
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Uses;
 use shared::store::{Attempt, Counter, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, ThrottleSettings, TokenVerifier, caller};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Verify,
-    store: &[
-        Op::Profile,
-        Op::Reserve,
-        Op::Release,
-        Op::ReadTotp,
-        Op::SpendTotpStep,
-        Op::SpendRecoveryCode,
-        Op::RemoveTotp,
-    ],
-    connections: 1,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
 
 pub const NOT_ON: &str = "TOTP is not on for this account";
 pub const WRONG_CODE: &str = "the code is incorrect or was used already";
@@ -43,8 +30,26 @@ pub struct RemoveTotp<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> RemoveTotp<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for RemoveTotp<S> {
+    const FUNCTION: Function = Function::RemoveTotp;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Verify,
+        store: &[
+            Op::Profile,
+            Op::Reserve,
+            Op::Release,
+            Op::ReadTotp,
+            Op::SpendTotpStep,
+            Op::SpendRecoveryCode,
+            Op::RemoveTotp,
+        ],
+        connections: 1,
+        mail: Mail::HandsOff,
+        uses: &[Uses::Totp],
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             verifier: services.verifier(),
@@ -52,6 +57,10 @@ impl<S: Store> RemoveTotp<S> {
             handoff: services.handoff(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -11,21 +11,17 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::onetime::{INVALID, OneTimeToken};
 use shared::request::json_body;
 use shared::response::no_content;
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Size;
+use shared::services::Uses;
 use shared::store::{Counter, Op, Purpose, Store};
-use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, new_password};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::None,
-    store: &[Op::ReadToken, Op::Profile, Op::RevokeAll, Op::ResetPassword, Op::ClearCounter],
-    connections: 2,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
+use shared::{ApiError, Clock, Needs, Passwords, Services, new_password};
 
 pub struct ResetPassword<S> {
     pub store: S,
@@ -34,14 +30,28 @@ pub struct ResetPassword<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> ResetPassword<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for ResetPassword<S> {
+    const FUNCTION: Function = Function::ResetPassword;
+    const NEEDS: Needs = Needs {
+        store: &[Op::ReadToken, Op::Profile, Op::RevokeAll, Op::ResetPassword, Op::ClearCounter],
+        connections: 2,
+        mail: Mail::HandsOff,
+        uses: &[Uses::PasswordPolicy],
+        size: Size::HASHES,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             passwords: services.passwords.clone(),
             handoff: services.handoff(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -1,30 +1,26 @@
-//! `POST /email/verify/send`: mails a new verification link to an account
-//! that has not verified its address. The answer is `202 {}` whatever the
-//! address: the handler only hands the job to the mailer, which looks the
-//! address up off this path, so a known and an unknown address cost the same.
+//! `POST /email/verify/send`: mails a new verification link to an account that has not verified its address. The answer is `202 {}` whatever the address: the
+//! handler only hands the job to the mailer, which looks the address up off
+//! this path, so a known and an unknown address cost the same.
 
 use lambda_http::{Body, Request, Response};
-use shared::mail::{Handoff, MailJob, hand_off_for_address};
-use shared::services::Mail;
-use shared::{ApiError, Keys, Needs, Services};
+use shared::mail::{AddressMail, MailJob};
+use shared::routes::Function;
+use shared::{Endpoint, Mail, Needs, Services};
 
-pub const NEEDS: Needs =
-    Needs { keys: Keys::None, store: &[], connections: 0, mail: Mail::HandsOff, other_actions: &[] };
+pub struct SendVerification(pub AddressMail);
 
-pub struct SendVerification {
-    pub handoff: Handoff,
-}
+impl<S> Endpoint<S> for SendVerification {
+    const FUNCTION: Function = Function::SendVerification;
+    const NEEDS: Needs = Needs { mail: Mail::HandsOff, ..Needs::NOTHING };
 
-impl SendVerification {
     /// Takes the store like every function, and never calls it.
-    pub fn new<S>(_store: S, services: &Services) -> Self {
-        Self { handoff: services.handoff() }
+    fn new(_store: S, services: &Services) -> Self {
+        Self(AddressMail { handoff: services.handoff(), job: |email| MailJob::VerifyEmail { email } })
     }
-}
 
-pub async fn handle(req: Request, deps: &SendVerification) -> Result<Response<Body>, lambda_http::Error> {
-    let response = hand_off_for_address(&req, &deps.handoff, |email| MailJob::VerifyEmail { email }).await;
-    Ok(response.unwrap_or_else(ApiError::into_response))
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        self.0.handle(req)
+    }
 }
 
 #[cfg(test)]
@@ -34,30 +30,15 @@ mod tests {
 
     use super::*;
 
-    fn deps() -> (SendVerification, testing::Jobs) {
+    #[tokio::test]
+    async fn an_address_becomes_a_verify_email_job_for_the_mailer() {
         let (handoff, jobs) = testing::recording_handoff();
-        (SendVerification { handoff }, jobs)
-    }
-
-    #[tokio::test]
-    async fn any_valid_address_gets_202_and_one_job_for_the_mailer() {
-        let (deps, jobs) = deps();
+        let mut services = testing::sample_services();
+        services.handoff = Some(handoff);
+        let endpoint = <SendVerification as Endpoint<()>>::new((), &services);
         let response =
-            handle(json_request(Method::POST, "/email/verify/send", r#"{"email":" Ada@Example.com "}"#), &deps)
-                .await
-                .unwrap();
-        assert_eq!(response.status(), 202);
-        assert_eq!(testing::body_json(&response), serde_json::json!({}));
+            endpoint.0.handle(json_request(Method::POST, "/email/verify/send", r#"{"email":"ada@example.com"}"#));
+        assert_eq!(response.await.unwrap().status(), 202);
         assert_eq!(jobs.taken(), [MailJob::VerifyEmail { email: "ada@example.com".into() }]);
-    }
-
-    #[tokio::test]
-    async fn a_malformed_body_or_address_is_invalid_request_and_hands_nothing_off() {
-        let (deps, jobs) = deps();
-        for body in [r#"{}"#, r#"{"email":"nope"}"#, "not json"] {
-            let response = handle(json_request(Method::POST, "/email/verify/send", body), &deps).await.unwrap();
-            assert_eq!(response.status(), 400, "{body}");
-        }
-        assert!(jobs.taken().is_empty());
     }
 }

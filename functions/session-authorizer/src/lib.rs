@@ -17,7 +17,6 @@ use authorizer::{AuthContext, Authorizer, Unauthorized};
 use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
 use lambda_runtime::LambdaEvent;
 use serde_json::value::RawValue;
-use shared::services::Mail;
 use shared::store::Store;
 use shared::store::ops::Op;
 use shared::{AccessClaims, Clock, Keys, Needs, Services};
@@ -25,8 +24,7 @@ use shared::{AccessClaims, Clock, Keys, Needs, Services};
 pub use cache::{MAX_ENTRIES, SessionCache};
 
 /// Public keys and one read: no key that signs, no write.
-pub const NEEDS: Needs =
-    Needs { keys: Keys::Verify, store: &[Op::ReadSession], connections: 1, mail: Mail::None, other_actions: &[] };
+pub const NEEDS: Needs = Needs { keys: Keys::Verify, store: &[Op::ReadSession], connections: 1, ..Needs::NOTHING };
 
 /// Confirms that a verified token's session is still live.
 pub struct SessionCheck<S> {

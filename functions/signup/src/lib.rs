@@ -9,10 +9,14 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::delivery::{Delivery, TokensBody};
+use shared::endpoint::Endpoint;
 use shared::mail::{AccountSettings, Handoff, MailJob, Verification};
 use shared::request::{json_body, source_ip};
 use shared::response::{accepted, json_no_store};
+use shared::routes::Function;
 use shared::services::Mail;
+use shared::services::Size;
+use shared::services::Uses;
 use shared::store::{Attempt, Counter, Op, Store, User};
 use shared::{
     ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, StoreError, ThrottleSettings, UserBody, new_password,
@@ -21,14 +25,6 @@ use shared::{
 
 /// Longest display name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Sign,
-    store: &[Op::Reserve, Op::Credentials, Op::CreateUser, Op::ClearCounter],
-    connections: 1,
-    mail: Mail::HandsOff,
-    other_actions: &[],
-};
 
 pub struct Signup<S> {
     pub store: S,
@@ -40,8 +36,19 @@ pub struct Signup<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> Signup<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for Signup<S> {
+    const FUNCTION: Function = Function::Signup;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Sign,
+        store: &[Op::Reserve, Op::Credentials, Op::CreateUser, Op::ClearCounter],
+        connections: 1,
+        mail: Mail::HandsOff,
+        uses: &[Uses::PasswordPolicy],
+        size: Size::HASHES,
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self {
             store,
             sessions: services.sessions(),
@@ -51,6 +58,10 @@ impl<S: Store> Signup<S> {
             handoff: services.handoff(),
             clock: services.clock.clone(),
         }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -7,13 +7,12 @@
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
+use shared::endpoint::Endpoint;
 use shared::passkey::{self, RelyingParty};
-use shared::services::Mail;
+use shared::routes::Function;
+use shared::services::Uses;
 use shared::store::{CeremonyKind, Op, Store};
-use shared::{ApiError, Clock, Keys, Needs, Services};
-
-pub const NEEDS: Needs =
-    Needs { keys: Keys::None, store: &[Op::BeginCeremony], connections: 1, mail: Mail::None, other_actions: &[] };
+use shared::{ApiError, Clock, Needs, Services};
 
 pub struct StartPasskeyLogin<S> {
     pub store: S,
@@ -21,9 +20,17 @@ pub struct StartPasskeyLogin<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> StartPasskeyLogin<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for StartPasskeyLogin<S> {
+    const FUNCTION: Function = Function::StartPasskeyLogin;
+    const NEEDS: Needs =
+        Needs { store: &[Op::BeginCeremony], connections: 1, uses: &[Uses::Passkeys], ..Needs::NOTHING };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, party: services.relying_party(), clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

@@ -8,19 +8,13 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::endpoint::Endpoint;
 use shared::passkey::{self, MAX_PASSKEYS, RelyingParty};
 use shared::request::{body_bytes, json_body};
-use shared::services::Mail;
+use shared::routes::Function;
+use shared::services::Uses;
 use shared::store::{CeremonyKind, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
-
-pub const NEEDS: Needs = Needs {
-    keys: Keys::Verify,
-    store: &[Op::Profile, Op::ListPasskeys, Op::BeginCeremony],
-    connections: 1,
-    mail: Mail::None,
-    other_actions: &[],
-};
 
 pub const TOO_MANY: &str = "this account has the most passkeys it may hold; remove one first";
 
@@ -31,9 +25,22 @@ pub struct StartPasskeyRegistration<S> {
     pub clock: Arc<dyn Clock>,
 }
 
-impl<S: Store> StartPasskeyRegistration<S> {
-    pub fn new(store: S, services: &Services) -> Self {
+impl<S: Store> Endpoint<S> for StartPasskeyRegistration<S> {
+    const FUNCTION: Function = Function::StartPasskeyRegistration;
+    const NEEDS: Needs = Needs {
+        keys: Keys::Verify,
+        store: &[Op::Profile, Op::ListPasskeys, Op::BeginCeremony],
+        connections: 1,
+        uses: &[Uses::Passkeys],
+        ..Needs::NOTHING
+    };
+
+    fn new(store: S, services: &Services) -> Self {
         Self { store, verifier: services.verifier(), party: services.relying_party(), clock: services.clock.clone() }
+    }
+
+    fn handle(&self, req: Request) -> impl Future<Output = Result<Response<Body>, lambda_http::Error>> + Send {
+        handle(req, self)
     }
 }
 

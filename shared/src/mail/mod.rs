@@ -13,7 +13,7 @@ pub mod letters;
 mod settings;
 pub mod transport;
 
-pub use by_address::hand_off_for_address;
+pub use by_address::AddressMail;
 pub use handoff::Handoff;
 pub use letters::{Letter, Letters, Message};
 pub use settings::{AccountSettings, MailSettings, Verification};

@@ -1,0 +1,3 @@
+//! The repository's own commands. Nothing here is deployed.
+
+pub mod template;
