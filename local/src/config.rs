@@ -8,6 +8,7 @@ use shared::ConfigError;
 use shared::config::Vars;
 use shared::mail::{MailSettings, Outbox, Transport};
 use shared::runtime::BootError;
+use shared::services::Mailing;
 use shared::{KeySettings, Services, SigningKey, TokenIssuer, TokenSettings, runtime};
 
 #[derive(Parser, Debug, Clone)]
@@ -66,8 +67,7 @@ pub fn load(args: &Args, lookup: impl Fn(&str) -> Option<String>) -> Result<Load
     let verifier = runtime::verifier(&tokens, &keys, Some(&signing))?;
     let mut services =
         Services::from_vars(&vars)?.with_keys(Some(TokenIssuer::new(&tokens, signing)), Some(verifier))?;
-    services.mail = Some(MailSettings::from_vars(&vars)?);
-    services.transport = Some(transport(&vars)?);
+    services.mailing = Some(Mailing { settings: MailSettings::from_vars(&vars)?, transport: transport(&vars)? });
     Ok(Loaded { tokens, services, ephemeral_key })
 }
 

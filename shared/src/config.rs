@@ -1,7 +1,7 @@
 //! Settings, read once per cold start from the environment into typed structs.
 //!
-//! Every reader takes a lookup function so tests never touch the process
-//! environment; `from_env` is the thin production wrapper.
+//! Every reader takes a lookup function (`Vars`) so tests never touch the
+//! process environment; `runtime` gives them `env_lookup`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -87,10 +87,6 @@ pub struct TokenSettings {
 }
 
 impl TokenSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(&Vars::new(env_lookup))
-    }
-
     pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
         let access_ttl = vars.ranged("ACCESS_TOKEN_TTL_SECONDS", 900, 60, 86_400)?;
         let settings = Self {
@@ -128,10 +124,6 @@ pub struct KeySettings {
 }
 
 impl KeySettings {
-    pub fn from_env() -> Self {
-        Self::from_vars(&Vars::new(env_lookup))
-    }
-
     pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Self {
         Self {
             // Env files cannot hold newlines, so PEM may arrive with literal `\n`.
@@ -162,10 +154,6 @@ impl Default for PasswordSettings {
 }
 
 impl PasswordSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(&Vars::new(env_lookup))
-    }
-
     pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
         let d = Self::default();
         Ok(Self {
@@ -187,10 +175,6 @@ pub struct StoreSettings {
 }
 
 impl StoreSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(&Vars::new(env_lookup))
-    }
-
     pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
         Ok(Self { table_name: vars.required("TABLE_NAME")?, endpoint: vars.optional("DYNAMODB_ENDPOINT") })
     }
@@ -211,10 +195,6 @@ impl Default for SessionCheckSettings {
 }
 
 impl SessionCheckSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(&Vars::new(env_lookup))
-    }
-
     pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
         const VAR: &str = "SESSION_CHECK";
         let enabled = match vars.optional(VAR).as_deref().map(str::trim) {

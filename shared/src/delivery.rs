@@ -8,12 +8,12 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
+use crate::bodies::TokenPair;
 use crate::csrf;
 use crate::error::ApiError;
 use crate::origins::AllowedOrigins;
 use crate::request::cookie;
 use crate::response::json_no_store;
-use crate::responses::TokenPair;
 
 pub const HEADER: &str = "x-token-delivery";
 pub const ACCESS_COOKIE: &str = "__Host-access_token";

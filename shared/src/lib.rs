@@ -6,6 +6,7 @@ pub mod algorithm;
 pub mod amr;
 #[cfg(any(feature = "dynamodb", feature = "secrets"))]
 pub mod aws;
+pub mod bodies;
 pub mod caller;
 pub mod claims;
 pub mod clock;
@@ -32,7 +33,6 @@ pub mod recovery;
 pub mod refresh;
 pub mod request;
 pub mod response;
-pub mod responses;
 pub mod routes;
 pub mod runtime;
 pub mod samples;
@@ -49,6 +49,7 @@ pub mod tokens;
 pub mod totp;
 
 pub use algorithm::Algorithm;
+pub use bodies::{TokenPair, UserBody};
 pub use claims::AccessClaims;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
@@ -58,12 +59,11 @@ pub use config::{
 pub use email::normalize_email;
 pub use endpoint::Endpoint;
 pub use error::ApiError;
-pub use keys::{KeyError, SigningKey, VerificationKeys};
-pub use password::{PasswordError, Passwords, Verification};
+pub use keys::{SigningKey, VerificationKeys};
+pub use password::Passwords;
 pub use refresh::RefreshToken;
-pub use responses::{TokenPair, UserBody};
 pub use services::{Keys, Mail, Needs, Services, Size, Uses};
-pub use session::{SessionSettings, Sessions};
+pub use session::Sessions;
 pub use store::StoreError;
 pub use throttle::ThrottleSettings;
-pub use tokens::{TokenError, TokenIssuer, TokenVerifier};
+pub use tokens::{TokenIssuer, TokenVerifier};

@@ -44,7 +44,7 @@ pub enum NewPasswordError {
 
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verification {
+pub struct PasswordCheck {
     pub matches: bool,
     /// The stored hash uses other parameters than the configured ones.
     pub needs_rehash: bool,
@@ -178,7 +178,7 @@ impl Passwords {
 
     /// Verifies against `stored`, or against the decoy when there is no user,
     /// so both cases take the same time and give the same answer shape.
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<Verification, PasswordError> {
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<PasswordCheck, PasswordError> {
         let is_real = stored.is_some();
         let phc = stored.unwrap_or(&self.decoy).to_string();
         let needs_rehash = is_real && self.needs_rehash(&phc);
@@ -188,7 +188,7 @@ impl Passwords {
         let matched = tokio::task::spawn_blocking(move || verify_with(&memory, password.as_bytes(), &phc))
             .await
             .map_err(|_| PasswordError::Task)?;
-        Ok(Verification { matches: matched && is_real, needs_rehash })
+        Ok(PasswordCheck { matches: matched && is_real, needs_rehash })
     }
 
     /// True when `phc` was made with other than the configured algorithm,
@@ -283,7 +283,7 @@ mod tests {
         let costly = Passwords::new(PasswordSettings { memory_kib: 16 * 1024, ..cheap() }).unwrap();
         let phc = costly.hash(GOOD).await.unwrap();
         let p = Passwords::new(cheap()).unwrap();
-        assert_eq!(p.verify(GOOD, Some(&phc)).await.unwrap(), Verification { matches: true, needs_rehash: true });
+        assert_eq!(p.verify(GOOD, Some(&phc)).await.unwrap(), PasswordCheck { matches: true, needs_rehash: true });
     }
 
     #[test]
@@ -299,7 +299,7 @@ mod tests {
     async fn an_unknown_user_never_matches_even_with_any_password() {
         let p = Passwords::new(cheap()).unwrap();
         let v = p.verify(GOOD, None).await.unwrap();
-        assert_eq!(v, Verification { matches: false, needs_rehash: false });
+        assert_eq!(v, PasswordCheck { matches: false, needs_rehash: false });
     }
 
     #[tokio::test]
@@ -316,7 +316,7 @@ mod tests {
         let phc = old.hash(GOOD).await.unwrap();
         let new = Passwords::new(PasswordSettings { iterations: 2, ..cheap() }).unwrap();
         let v = new.verify(GOOD, Some(&phc)).await.unwrap();
-        assert_eq!(v, Verification { matches: true, needs_rehash: true });
+        assert_eq!(v, PasswordCheck { matches: true, needs_rehash: true });
         assert!(!old.needs_rehash(&phc));
     }
 

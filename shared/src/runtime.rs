@@ -174,15 +174,16 @@ fn attach_mail<F: Fn(&str) -> Option<String>>(
         #[cfg(feature = "mailer")]
         Mail::Sends => {
             use crate::mail::{MailSettings, Transport};
-            services.mail = Some(MailSettings::from_vars(vars)?);
-            services.transport = Some(match vars.optional("MAIL_TRANSPORT").as_deref().map(str::trim) {
+            let settings = MailSettings::from_vars(vars)?;
+            let transport = match vars.optional("MAIL_TRANSPORT").as_deref().map(str::trim) {
                 None | Some("ses") => Transport::ses(sdk),
                 Some("smtp") => Transport::smtp(&vars.required("SMTP_URL")?).map_err(|e| BootError::Mail(e.0))?,
                 Some(_) => {
                     let reason = "must be ses or smtp (the outbox is local-api's)".to_string();
                     return Err(ConfigError::Invalid { var: "MAIL_TRANSPORT", reason }.into());
                 }
-            });
+            };
+            services.mailing = Some(crate::services::Mailing { settings, transport });
             Ok(())
         }
         #[allow(unreachable_patterns)]

@@ -3,8 +3,9 @@
 //! its declared status needs.
 
 use crate::onetime::OneTimeToken;
+use crate::password::PasswordError;
 use crate::store::{Purpose, RefreshRecord, Store, StoreError, User};
-use crate::{PasswordError, Passwords, RefreshToken};
+use crate::{Passwords, RefreshToken};
 
 pub const ISSUER: &str = "http://127.0.0.1:3000";
 pub const AUDIENCE: &str = "jwt-auth-local";

@@ -203,11 +203,9 @@ pub struct Services {
     pub throttle: ThrottleSettings,
     pub sessions: SessionSettings,
     /// Present where the function holds the signing key.
-    pub issuer: Option<Arc<TokenIssuer>>,
+    pub signer: Option<Signer>,
     /// Present where the function verifies access tokens.
     pub verifier: Option<Arc<TokenVerifier>>,
-    /// Derived from the signing key, where there is one.
-    pub devices: Option<Arc<DeviceKeys>>,
     pub accounts: AccountSettings,
     /// Read by the authorizer with the session check, and by local-api.
     pub session_check: SessionCheckSettings,
@@ -217,12 +215,26 @@ pub struct Services {
     /// Where a function that mails hands its jobs.
     pub handoff: Option<Handoff>,
     /// The mailer's settings and transport.
-    pub mail: Option<MailSettings>,
-    pub transport: Option<Transport>,
+    pub mailing: Option<Mailing>,
     /// The name authenticator apps show beside this service's codes (`TOTP_ISSUER`).
     pub totp_issuer: String,
     /// The WebAuthn relying party's ID and origins.
     pub passkeys: PasskeySettings,
+}
+
+/// What a function that holds the private signing key signs with.
+#[derive(Clone)]
+pub struct Signer {
+    pub issuer: Arc<TokenIssuer>,
+    /// Device tokens and log tags, from keys derived from the signing key.
+    pub devices: Arc<DeviceKeys>,
+}
+
+/// The mailer's settings and the transport it sends through.
+#[derive(Clone)]
+pub struct Mailing {
+    pub settings: MailSettings,
+    pub transport: Transport,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -241,37 +253,43 @@ impl Services {
             passwords: Passwords::new(PasswordSettings::from_vars(vars)?)?,
             throttle: ThrottleSettings::from_vars(vars)?,
             sessions: SessionSettings::from_vars(vars)?,
-            issuer: None,
+            signer: None,
             verifier: None,
-            devices: None,
             accounts: AccountSettings::from_vars(vars)?,
             session_check: SessionCheckSettings::from_vars(vars)?,
             origins: AllowedOrigins::from_vars(vars)?,
             handoff: None,
-            mail: None,
-            transport: None,
+            mailing: None,
             totp_issuer: totp_issuer(vars),
             passkeys: PasskeySettings::from_vars(vars)?,
         })
     }
 
     pub fn with_keys(mut self, issuer: Option<TokenIssuer>, verifier: Option<TokenVerifier>) -> Result<Self, KeyError> {
-        self.devices = issuer.as_ref().map(|i| DeviceKeys::derive(i.signing_key())).transpose()?.map(Arc::new);
-        self.issuer = issuer.map(Arc::new);
+        self.signer = match issuer {
+            Some(issuer) => {
+                let devices = Arc::new(DeviceKeys::derive(issuer.signing_key())?);
+                Some(Signer { issuer: Arc::new(issuer), devices })
+            }
+            None => None,
+        };
         self.verifier = verifier.map(Arc::new);
         Ok(self)
     }
 
     /// Device tokens and log tags; for functions that hold the signing key.
     pub fn devices(&self) -> Arc<DeviceKeys> {
-        self.devices.clone().expect("a function that issues device tokens declares Keys::Sign in its Needs")
+        self.signer().devices
     }
 
     /// Opens and rotates sessions with the signing key. Only functions whose
     /// `Needs` say `Keys::Sign` call this; their services always hold the key.
     pub fn sessions(&self) -> Sessions {
-        let issuer = self.issuer.clone().expect("a function that opens sessions declares Keys::Sign in its Needs");
-        Sessions::new(issuer, self.sessions)
+        Sessions::new(self.signer().issuer, self.sessions)
+    }
+
+    fn signer(&self) -> Signer {
+        self.signer.clone().expect("a function that signs declares Keys::Sign in its Needs")
     }
 
     /// Where mail jobs go; for functions whose `Needs` say `Mail::HandsOff`.
@@ -280,9 +298,8 @@ impl Services {
     }
 
     /// The mailer's settings and transport; `Mail::Sends` in its `Needs`.
-    pub fn mailing(&self) -> (MailSettings, Transport) {
-        let settings = self.mail.clone().expect("the mailer declares Mail::Sends in its Needs");
-        (settings, self.transport.clone().expect("the mailer declares Mail::Sends in its Needs"))
+    pub fn mailing(&self) -> Mailing {
+        self.mailing.clone().expect("the mailer declares Mail::Sends in its Needs")
     }
 
     /// The WebAuthn relying party, named as authenticator apps name this service.
@@ -336,10 +353,35 @@ mod tests {
     }
 
     #[test]
+    fn the_settings_and_features_of_a_function_follow_from_what_it_declares() {
+        let login = Needs {
+            keys: Keys::Sign,
+            store: &[Op::Profile],
+            uses: &[Uses::Totp, Uses::PasswordPolicy],
+            mail: Mail::HandsOff,
+            ..Needs::NOTHING
+        };
+        assert_eq!(
+            login.settings(),
+            ["TABLE_NAME", "JWT_SIGNING_KEY_SECRET_ARN", "PASSWORD_MIN_LENGTH", "MAILER_FUNCTION"]
+        );
+        assert_eq!(login.features(), ["dynamodb", "handoff", "secrets", "totp"]);
+        let passkeys = Needs { keys: Keys::Verify, uses: &[Uses::Passkeys, Uses::TotpEnrolment], ..Needs::NOTHING };
+        assert_eq!(
+            passkeys.settings(),
+            ["JWT_VERIFY_KEYS", "WEBAUTHN_RP_ID", "WEBAUTHN_ORIGINS", "APP_URL", "TOTP_ISSUER"]
+        );
+        assert_eq!(passkeys.features(), ["passkeys", "totp"]);
+        assert!(!passkeys.calls_aws(), "verifying tokens calls nothing");
+        let mailer = Needs { mail: Mail::Sends, ..Needs::NOTHING };
+        assert_eq!((mailer.features(), mailer.calls_aws()), (vec!["dynamodb", "mailer"], true));
+    }
+
+    #[test]
     fn services_from_empty_settings_use_the_defaults_and_hold_no_keys() {
         let services = Services::from_vars(&Vars::new(|_: &str| None)).unwrap();
         assert_eq!(services.throttle, ThrottleSettings::default());
         assert_eq!(services.sessions, SessionSettings::default());
-        assert!(services.issuer.is_none() && services.verifier.is_none());
+        assert!(services.signer.is_none() && services.verifier.is_none());
     }
 }

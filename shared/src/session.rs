@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use crate::config::{ConfigError, Vars, env_lookup};
+use crate::bodies::TokenPair;
+use crate::config::{ConfigError, Vars};
 use crate::error::ApiError;
 use crate::refresh::RefreshToken;
-use crate::responses::TokenPair;
 use crate::store::{RefreshRecord, Rotation, Store, Subject};
 use crate::tokens::TokenIssuer;
 
@@ -32,10 +32,6 @@ impl Default for SessionSettings {
 }
 
 impl SessionSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(&Vars::new(env_lookup))
-    }
-
     pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
         let d = Self::default();
         Ok(Self {

@@ -4,7 +4,7 @@
 //! out; per client address, caps on failed logins across all emails and on
 //! signups, so one client cannot spray guesses or accounts.
 
-use crate::config::{ConfigError, Vars, env_lookup};
+use crate::config::{ConfigError, Vars};
 use crate::store::Limit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +36,6 @@ impl Default for ThrottleSettings {
 }
 
 impl ThrottleSettings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(&Vars::new(env_lookup))
-    }
-
     pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
         let d = Self::default();
         let count = |var, default: u32| vars.ranged(var, default.into(), 1, 100_000).map(|v| v as u32);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Size;
 use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::reauth::{self, Reauth};
@@ -15,7 +16,6 @@ use shared::request::json_body;
 use shared::response::accepted;
 use shared::routes::Function;
 use shared::services::Mail;
-use shared::services::Size;
 use shared::store::Store;
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller, normalize_email};
 

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Size;
+use shared::Uses;
 use shared::delivery::Delivery;
 use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
@@ -16,8 +18,6 @@ use shared::reauth::{self, Reauth};
 use shared::request::json_body;
 use shared::routes::Function;
 use shared::services::Mail;
-use shared::services::Size;
-use shared::services::Uses;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, Sessions, TokenVerifier, caller, new_password};
 

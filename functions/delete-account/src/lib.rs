@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Size;
 use shared::delivery;
 use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
@@ -15,7 +16,6 @@ use shared::request::json_body;
 use shared::response::no_content;
 use shared::routes::Function;
 use shared::services::Mail;
-use shared::services::Size;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
 

@@ -13,14 +13,14 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::Size;
+use shared::Uses;
 use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
 use shared::endpoint::Endpoint;
 use shared::passkey::{Answer, RelyingParty};
 use shared::request::json_body;
 use shared::routes::Function;
-use shared::services::Size;
-use shared::services::Uses;
 use shared::store::{CeremonyKind, CeremonyRef, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, Sessions};
 

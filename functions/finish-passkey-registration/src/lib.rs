@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::Uses;
+use shared::bodies::PasskeyBody;
 use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::passkey::{Answer, RelyingParty};
 use shared::request::json_body;
 use shared::response::json_no_store;
-use shared::responses::PasskeyBody;
 use shared::routes::Function;
 use shared::services::Mail;
-use shared::services::Uses;
 use shared::store::{CeremonyKind, CeremonyRef, Op, PasskeyRecord, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
 

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::bodies::PasskeyBody;
 use shared::endpoint::Endpoint;
 use shared::response::json_no_store;
-use shared::responses::PasskeyBody;
 use shared::routes::Function;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};

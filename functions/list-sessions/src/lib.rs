@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::bodies::SessionBody;
 use shared::endpoint::Endpoint;
 use shared::response::json_no_store;
-use shared::responses::SessionBody;
 use shared::routes::Function;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};

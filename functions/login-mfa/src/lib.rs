@@ -15,6 +15,8 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Size;
+use shared::Uses;
 use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
 use shared::endpoint::Endpoint;
@@ -24,8 +26,6 @@ use shared::onetime::OneTimeToken;
 use shared::request::json_body;
 use shared::routes::Function;
 use shared::services::Mail;
-use shared::services::Size;
-use shared::services::Uses;
 use shared::store::{Attempt, Counter, Op, Purpose, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, Sessions, ThrottleSettings};
 

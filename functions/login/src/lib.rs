@@ -17,17 +17,17 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Size;
+use shared::Uses;
 use shared::delivery::Delivery;
 use shared::device::{self, DeviceKeys};
 use shared::endpoint::Endpoint;
-use shared::mail::{AccountSettings, Verification};
+use shared::mail::{AccountSettings, EmailVerification};
 use shared::mfa;
 use shared::request::{
     Accepts, RequestBody, cookie, header_text, parse_form, parse_json, read_body, require_grant, source_ip,
 };
 use shared::routes::Function;
-use shared::services::Size;
-use shared::services::Uses;
 use shared::store::{Attempt, Counter, Limit, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, ThrottleSettings, normalize_email};
 
@@ -168,7 +168,7 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
             Err(err) => tracing::warn!(error = %err, "password rehash failed"),
         }
     }
-    if deps.accounts.verification == Verification::Required && !user.email_verified {
+    if deps.accounts.verification == EmailVerification::Required && !user.email_verified {
         tracing::info!(user_id = %user.user_id, "login refused: email not verified");
         return Err(ApiError::EmailNotVerified);
     }

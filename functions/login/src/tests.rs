@@ -289,7 +289,7 @@ async fn an_unreachable_dynamodb_is_503() {
 async fn with_verification_required_an_unverified_account_gets_403_after_a_right_password_only() {
     let clock = testing::clock();
     let mut services = testing::services(&clock);
-    services.accounts.verification = Verification::Required;
+    services.accounts.verification = EmailVerification::Required;
     let store = MemoryStore::new();
     testing::seed_user(&store, &services.passwords, ADA_EMAIL, ADA_PASSWORD, clock.now()).await;
     let f = Fixture { login: Login::new(store, &services), clock };

@@ -45,7 +45,7 @@ pub enum Outcome {
 
 impl<S: Store> Mailer<S> {
     pub fn new(store: S, services: &Services) -> Self {
-        let (settings, transport) = services.mailing();
+        let shared::services::Mailing { settings, transport } = services.mailing();
         let letters = Letters::new(&settings.app_url);
         Self { store, settings, transport, letters, clock: services.clock.clone() }
     }

@@ -16,7 +16,7 @@ async fn fixture() -> Fixture {
     let clock = testing::clock();
     let mut services = testing::services(&clock);
     let outbox = Outbox::new();
-    services.transport = Some(Transport::Outbox(outbox.clone()));
+    services.mailing.as_mut().unwrap().transport = Transport::Outbox(outbox.clone());
     let store = MemoryStore::new();
     let ada =
         testing::seed_user(&store, &services.passwords, "ada@example.com", "unused password here", clock.now()).await;

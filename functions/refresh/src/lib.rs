@@ -8,12 +8,12 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Size;
 use shared::delivery::{Delivery, Presented, clear_cookies, presented_refresh};
 use shared::endpoint::Endpoint;
 use shared::origins::AllowedOrigins;
 use shared::request::{Accepts, RequestBody, parse_form, parse_json, read_body, require_grant};
 use shared::routes::Function;
-use shared::services::Size;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services, Sessions, TokenPair};
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Uses;
 use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::mfa::{self, Code, Spent};
@@ -15,7 +16,6 @@ use shared::request::json_body;
 use shared::response::no_content;
 use shared::routes::Function;
 use shared::services::Mail;
-use shared::services::Uses;
 use shared::store::{Attempt, Counter, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, ThrottleSettings, TokenVerifier, caller};
 

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Size;
+use shared::Uses;
 use shared::endpoint::Endpoint;
 use shared::mail::{Handoff, MailJob, Notice};
 use shared::onetime::{INVALID, OneTimeToken};
@@ -18,8 +20,6 @@ use shared::request::json_body;
 use shared::response::no_content;
 use shared::routes::Function;
 use shared::services::Mail;
-use shared::services::Size;
-use shared::services::Uses;
 use shared::store::{Counter, Op, Purpose, Store};
 use shared::{ApiError, Clock, Needs, Passwords, Services, new_password};
 

@@ -21,7 +21,7 @@ fn bench(c: &mut Criterion) {
     let record = RefreshToken::first(ADA).record(now, 86_400);
     runtime.block_on(store.create_session(&record)).unwrap();
     let mut services = testing::services_with(shared::Algorithm::RS256, None, Arc::new(SystemClock));
-    let issuer = services.issuer.clone().unwrap();
+    let issuer = services.signer.as_ref().unwrap().issuer.clone();
     let token = issuer.issue_access(Subject::new(ADA, "ada@example.com"), Some(&record.family_id), "", now).unwrap();
     let event = testing::authorizer_event("http-v2.allow.json", &format!("Bearer {}", token.token));
 

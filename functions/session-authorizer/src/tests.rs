@@ -39,7 +39,7 @@ impl World {
     }
 
     fn token(&self, session: Option<&str>) -> String {
-        let issuer = self.services.issuer.clone().unwrap();
+        let issuer = self.services.signer.as_ref().unwrap().issuer.clone();
         issuer.issue_access(Subject::new(ADA, "ada@example.com"), session, "", self.now()).unwrap().token
     }
 

@@ -8,15 +8,15 @@ use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
+use shared::Size;
+use shared::Uses;
 use shared::delivery::{Delivery, TokensBody};
 use shared::endpoint::Endpoint;
-use shared::mail::{AccountSettings, Handoff, MailJob, Verification};
+use shared::mail::{AccountSettings, EmailVerification, Handoff, MailJob};
 use shared::request::{json_body, source_ip};
 use shared::response::{accepted, json_no_store};
 use shared::routes::Function;
 use shared::services::Mail;
-use shared::services::Size;
-use shared::services::Uses;
 use shared::store::{Attempt, Counter, Op, Store, User};
 use shared::{
     ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, StoreError, ThrottleSettings, UserBody, new_password,
@@ -98,7 +98,7 @@ async fn signup<S: Store>(req: &Request, deps: &Signup<S>) -> Result<Response<Bo
             return Err(ApiError::TooManyAttempts { retry_after: u64::try_from(retry_at - now).unwrap_or(1) });
         }
     }
-    let required = deps.accounts.verification == Verification::Required;
+    let required = deps.accounts.verification == EmailVerification::Required;
     // The cheap refusal first: a taken email costs one read, the strength
     // estimate a few milliseconds of CPU, the hash tens. Not when verification
     // is required: then a taken address must cost what a new one does, and

@@ -211,7 +211,7 @@ async fn a_form_body_is_415() {
 
 fn required<S: Store>(store: S) -> (Signup<S>, testing::Jobs) {
     let mut services = testing::services(&testing::clock());
-    services.accounts.verification = Verification::Required;
+    services.accounts.verification = EmailVerification::Required;
     let (handoff, jobs) = testing::recording_handoff();
     services.handoff = Some(handoff);
     (Signup::new(store, &services), jobs)

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
+use shared::Uses;
 use shared::endpoint::Endpoint;
 use shared::passkey::{self, RelyingParty};
 use shared::routes::Function;
-use shared::services::Uses;
 use shared::store::{CeremonyKind, Op, Store};
 use shared::{ApiError, Clock, Needs, Services};
 

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::Uses;
 use shared::endpoint::Endpoint;
 use shared::passkey::{self, MAX_PASSKEYS, RelyingParty};
 use shared::request::{body_bytes, json_body};
 use shared::routes::Function;
-use shared::services::Uses;
 use shared::store::{CeremonyKind, Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, Services, TokenVerifier, caller};
 

@@ -16,7 +16,7 @@ pub mod transport;
 pub use by_address::AddressMail;
 pub use handoff::Handoff;
 pub use letters::{Letter, Letters, Message};
-pub use settings::{AccountSettings, MailSettings, Verification};
+pub use settings::{AccountSettings, EmailVerification, MailSettings};
 pub use transport::{Outbox, Transport};
 
 use serde::{Deserialize, Serialize};

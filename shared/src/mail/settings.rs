@@ -4,7 +4,7 @@ use crate::config::{ConfigError, Vars};
 
 /// `EMAIL_VERIFICATION`: whether an unverified account may log in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Verification {
+pub enum EmailVerification {
     /// Signup answers as ever and logs in; the link only marks the address.
     #[default]
     Optional,
@@ -16,14 +16,14 @@ pub enum Verification {
 /// What the request handlers need to know of accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AccountSettings {
-    pub verification: Verification,
+    pub verification: EmailVerification,
 }
 
 impl AccountSettings {
     pub fn from_vars<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Self, ConfigError> {
         let verification = match vars.optional("EMAIL_VERIFICATION").as_deref().map(str::trim) {
-            None | Some("optional") => Verification::Optional,
-            Some("required") => Verification::Required,
+            None | Some("optional") => EmailVerification::Optional,
+            Some("required") => EmailVerification::Required,
             Some(_) => return Err(invalid("EMAIL_VERIFICATION", "must be optional or required")),
         };
         Ok(Self { verification })
@@ -125,9 +125,9 @@ mod tests {
 
     #[test]
     fn verification_is_optional_unless_required() {
-        assert_eq!(AccountSettings::from_vars(&vars(&[])).unwrap().verification, Verification::Optional);
+        assert_eq!(AccountSettings::from_vars(&vars(&[])).unwrap().verification, EmailVerification::Optional);
         let required = AccountSettings::from_vars(&vars(&[("EMAIL_VERIFICATION", "required")])).unwrap();
-        assert_eq!(required.verification, Verification::Required);
+        assert_eq!(required.verification, EmailVerification::Required);
         assert!(AccountSettings::from_vars(&vars(&[("EMAIL_VERIFICATION", "yes")])).is_err());
     }
 }

@@ -268,7 +268,7 @@ pub enum Attempt {
 }
 
 /// The persistence the endpoints need. Both implementations pass one contract
-/// suite (`shared/tests/store_contract.rs`).
+/// suite (`shared/tests/store_contract/`).
 pub trait Store: Send + Sync + 'static {
     /// Creates the user and its first session (if any) in one atomic write;
     /// fails with `EmailTaken` (writing nothing) when the normalised email is in use.

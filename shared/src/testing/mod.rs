@@ -11,10 +11,11 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::Value;
 
+use crate::session::SessionSettings;
 use crate::store::{Store, User};
 use crate::{
-    Algorithm, Clock, KeySettings, ManualClock, PasswordSettings, Passwords, Services, SessionSettings, Sessions,
-    SigningKey, SystemClock, ThrottleSettings, TokenIssuer, TokenSettings, TokenVerifier, VerificationKeys,
+    Algorithm, Clock, KeySettings, ManualClock, PasswordSettings, Passwords, Services, Sessions, SigningKey,
+    SystemClock, ThrottleSettings, TokenIssuer, TokenSettings, TokenVerifier, VerificationKeys,
 };
 
 pub use crate::samples::{ADA_EMAIL, ADA_ID, ADA_PASSWORD, AUDIENCE, ISSUER};
@@ -42,15 +43,19 @@ pub fn services_with(algorithm: Algorithm, extra_jwks: Option<&str>, clock: Arc<
         passwords: cheap_passwords(),
         throttle: ThrottleSettings::default(),
         sessions: SessionSettings::default(),
-        devices: Some(Arc::new(crate::device::DeviceKeys::derive(issuer.signing_key()).expect("derived keys"))),
-        issuer: Some(issuer),
+        signer: Some(crate::services::Signer {
+            devices: Arc::new(crate::device::DeviceKeys::derive(issuer.signing_key()).expect("derived keys")),
+            issuer,
+        }),
         verifier: Some(verifier),
         accounts: crate::mail::AccountSettings::default(),
         session_check: crate::SessionCheckSettings::default(),
         origins: crate::origins::AllowedOrigins::default(),
         handoff: Some(crate::mail::Handoff::task(|_| {})),
-        mail: Some(crate::mail::MailSettings::new(APP_URL, MAIL_FROM)),
-        transport: Some(crate::mail::Transport::Outbox(crate::mail::Outbox::new())),
+        mailing: Some(crate::services::Mailing {
+            settings: crate::mail::MailSettings::new(APP_URL, MAIL_FROM),
+            transport: crate::mail::Transport::Outbox(crate::mail::Outbox::new()),
+        }),
         totp_issuer: "Example".into(),
         passkeys: crate::PasskeySettings { rp_id: "app.test".into(), origins: vec![passkey::ORIGIN.into()] },
     }
