@@ -1,0 +1,54 @@
+"""Where a `sam build` of every function spends its time, from the rustc
+calls bench/rustc_timer.sh logged during it: the wall-clock seconds in which
+at least one function's binary was being optimised and linked (its crate of
+type bin for the Lambda target, which holds the LTO), and those in which only
+other crates compiled; then each binary's own seconds.
+usage: sam_build.py RUSTC_TIMES WALL_SECONDS COMMAND > bench/sam-build.md"""
+
+import sys
+
+
+def covered(intervals):
+    """Seconds covered by the union of (start, end) intervals."""
+    total, reach = 0.0, None
+    for start, end in sorted(intervals):
+        if reach is None or start > reach:
+            total += end - start
+            reach = end
+        elif end > reach:
+            total += end - reach
+            reach = end
+    return total
+
+
+def main():
+    path, wall, command = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    calls = []
+    for line in open(path):
+        start, end, name, kind, target = line.split()
+        calls.append((float(start), float(end), name, kind, target))
+    links = [c for c in calls if c[3] == "bin" and c[4] != "host" and not c[2].startswith("build_script")]
+    others = [c for c in calls if c not in links]
+    link_wall = covered([(c[0], c[1]) for c in links])
+    compile_wall = covered([(c[0], c[1]) for c in calls]) - link_wall
+    shared = [c for c in others if c[2] == "shared" and c[4] != "host"]
+    w = print
+    w("## `sam build` of every function (arm64)\n")
+    w(f"`{command}` on a fresh clone (no `target/`), 2 cores; rustc calls timed by `bench/rustc_timer.sh`.\n")
+    w("| | minutes |")
+    w("|---|---|")
+    w(f"| the whole `sam build` | {wall / 60:.1f} |")
+    w(f"| while a function's binary was optimised and linked (its LTO) | {link_wall / 60:.1f} |")
+    w(f"| while only other crates compiled | {compile_wall / 60:.1f} |")
+    w(f"| the rest (sam, cargo-lambda, zig, copying) | {(wall - link_wall - compile_wall) / 60:.1f} |")
+    w("")
+    w(f"{len(links)} binaries linked, {len(others)} other rustc calls; `shared` compiled {len(shared)} times for "
+      f"the Lambda target (once per distinct feature set), {sum(c[1] - c[0] for c in shared) / 60:.1f} minutes in all.\n")
+    w("| function | its binary's LTO and link, s |")
+    w("|---|---|")
+    for start, end, name, _, _ in sorted(links, key=lambda c: c[0] - c[1]):
+        w(f"| {name.replace('_', '-')} | {end - start:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
