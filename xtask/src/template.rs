@@ -8,9 +8,9 @@
 //!
 //! It also writes each function's build lane: `sam build` runs its builds in
 //! parallel (samconfig.toml), and cargo lets one build at a time use a target
-//! directory, so half the routed functions build into a second one
-//! (`functions/<name>/.cargo/config.toml`). Two fat-LTO links, each on one
-//! core, then run at once; each lane compiles the dependencies once.
+//! directory, so every other function in the template's order builds into a
+//! second one (`functions/<name>/.cargo/config.toml`). Two fat-LTO links, each
+//! on one core, then run at once; each lane compiles the dependencies once.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -74,13 +74,15 @@ pub fn check(path: &Path) -> Result<(), String> {
 /// Where the second lane's functions build, from their crate's folder.
 pub const SECOND_LANE: &str = "../../target/lane-2";
 
-/// Every function folder's `.cargo/config.toml`, and what it should hold:
-/// the routed functions at odd positions of the route table build in the
-/// second lane; the others (the authorizers, keys and the mailer with them,
-/// which CI builds one by one) in the repository's own `target/`.
+/// Every function folder's `.cargo/config.toml`, and what it should hold.
+/// sam submits its builds in the template's order to a few workers, each of
+/// which then waits for its lane: alternating lanes along that order keeps
+/// both lanes' builds among the running ones.
 fn lanes(template: &Path) -> Result<Vec<(PathBuf, Option<String>)>, String> {
     let functions = template.parent().unwrap().join("functions");
-    let second: Vec<&str> = ROUTES.iter().skip(1).step_by(2).map(|r| r.function.name()).collect();
+    let text = generate(&std::fs::read_to_string(template).map_err(|e| format!("{}: {e}", template.display()))?)?;
+    let order: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("Binary: ")).collect();
+    let second: Vec<&str> = order.iter().copied().skip(1).step_by(2).collect();
     let mut lanes = Vec::new();
     for entry in std::fs::read_dir(&functions).map_err(|e| format!("{}: {e}", functions.display()))? {
         let dir = entry.map_err(|e| e.to_string())?.path();
