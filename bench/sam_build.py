@@ -43,7 +43,20 @@ def main():
     w(f"| the rest (sam, cargo-lambda, zig, copying) | {(wall - link_wall - compile_wall) / 60:.1f} |")
     w("")
     w(f"{len(links)} binaries linked, {len(others)} other rustc calls; `shared` compiled {len(shared)} times for "
-      f"the Lambda target (once per distinct feature set), {sum(c[1] - c[0] for c in shared) / 60:.1f} minutes in all.\n")
+      f"the Lambda target, {sum(c[1] - c[0] for c in shared) / 60:.1f} minutes in all.\n")
+    w("Crates compiled for the Lambda target, by their seconds in all: one compiled more often than the "
+      "distinct feature sets of `shared` explain is built again for each set of features its own dependencies "
+      "resolve to in some function's crate.\n")
+    w("| crate | compiles | seconds in all |")
+    w("|---|---|---|")
+    per_crate = {}
+    for start, end, name, kind, target in others:
+        if target != "host":
+            count, seconds = per_crate.get(name, (0, 0.0))
+            per_crate[name] = (count + 1, seconds + end - start)
+    for name, (count, seconds) in sorted(per_crate.items(), key=lambda kv: -kv[1][1])[:12]:
+        w(f"| {name} | {count} | {seconds:.0f} |")
+    w("")
     w("| function | its binary's LTO and link, s |")
     w("|---|---|")
     for start, end, name, _, _ in sorted(links, key=lambda c: c[0] - c[1]):

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let path = xtask::template::path();
     let result = match args.as_slice() {
         ["template"] => xtask::template::write(&path).map(|changed| {
-            println!("template.yaml and the build lanes: {}", if changed { "written" } else { "already up to date" });
+            println!("template.yaml: {}", if changed { "written" } else { "already up to date" });
         }),
         ["template", "--check"] => xtask::template::check(&path),
         _ => Err("usage: cargo run -p xtask -- template [--check]".to_string()),

@@ -5,12 +5,6 @@
 //! and the stage's route settings with what it waits for. Each part sits
 //! between a `# generated: NAME` line and an `# end generated: NAME` line;
 //! everything else in the file is hand-written and left as it is.
-//!
-//! It also writes each function's build lane: `sam build` runs its builds in
-//! parallel (samconfig.toml), and cargo lets one build at a time use a target
-//! directory, so every other function in the template's order builds into a
-//! second one (`functions/<name>/.cargo/config.toml`). Two fat-LTO links, each
-//! on one core, then run at once; each lane compiles the dependencies once.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -24,84 +18,28 @@ pub fn path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
 }
 
-/// Rewrites the generated parts of the file at `path`, and the build lanes
-/// of the functions beside it; whether anything changed.
+/// Rewrites the generated parts of the file at `path`; whether it changed.
 pub fn write(path: &Path) -> Result<bool, String> {
     let current = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let wanted = generate(&current)?;
-    let mut changed = false;
-    if wanted != current {
-        std::fs::write(path, wanted).map_err(|e| format!("{}: {e}", path.display()))?;
-        changed = true;
+    if wanted == current {
+        return Ok(false);
     }
-    for (config, want) in lanes(path)? {
-        let have = std::fs::read_to_string(&config).ok();
-        if have == want {
-            continue;
-        }
-        changed = true;
-        let result = match &want {
-            Some(text) => {
-                std::fs::create_dir_all(config.parent().unwrap()).and_then(|()| std::fs::write(&config, text))
-            }
-            None => std::fs::remove_file(&config).and_then(|()| std::fs::remove_dir(config.parent().unwrap())),
-        };
-        result.map_err(|e| format!("{}: {e}", config.display()))?;
-    }
-    Ok(changed)
+    std::fs::write(path, wanted).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(true)
 }
 
-/// Fails, naming the command to run, when the file's generated parts or a
-/// function's build lane are stale.
+/// Fails, naming the command to run, when the file's generated parts are stale.
 pub fn check(path: &Path) -> Result<(), String> {
     let current = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let wanted = generate(&current)?;
-    let rerun = format!("Run `{COMMAND}` and commit the result.");
-    if let Some((line, have, want)) = first_difference(&current, &wanted) {
-        return Err(format!(
-            "template.yaml differs from what `{COMMAND}` writes, first at line {line}:\n  have: {have}\n  want: {want}\n{rerun}"
-        ));
+    match first_difference(&current, &wanted) {
+        None => Ok(()),
+        Some((line, have, want)) => Err(format!(
+            "template.yaml differs from what `{COMMAND}` writes, first at line {line}:\n  have: {have}\n  want: {want}\n\
+             Run `{COMMAND}` and commit the result."
+        )),
     }
-    for (config, want) in lanes(path)? {
-        if std::fs::read_to_string(&config).ok() != want {
-            let what = if want.is_some() { "should build in the second lane" } else { "should have no lane file" };
-            return Err(format!("{}: {what}. {rerun}", config.display()));
-        }
-    }
-    Ok(())
-}
-
-/// Where the second lane's functions build, from their crate's folder.
-pub const SECOND_LANE: &str = "../../target/lane-2";
-
-/// Every function folder's `.cargo/config.toml`, and what it should hold.
-/// sam submits its builds in the template's order to a few workers, each of
-/// which then waits for its lane: alternating lanes along that order keeps
-/// both lanes' builds among the running ones.
-fn lanes(template: &Path) -> Result<Vec<(PathBuf, Option<String>)>, String> {
-    let functions = template.parent().unwrap().join("functions");
-    let text = generate(&std::fs::read_to_string(template).map_err(|e| format!("{}: {e}", template.display()))?)?;
-    let order: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("Binary: ")).collect();
-    let second: Vec<&str> = order.iter().copied().skip(1).step_by(2).collect();
-    let mut lanes = Vec::new();
-    for entry in std::fs::read_dir(&functions).map_err(|e| format!("{}: {e}", functions.display()))? {
-        let dir = entry.map_err(|e| e.to_string())?.path();
-        let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let config = dir.join(".cargo/config.toml");
-        lanes.push((config, second.contains(&name.as_str()).then(lane_config)));
-    }
-    lanes.sort();
-    Ok(lanes)
-}
-
-fn lane_config() -> String {
-    format!(
-        "# Written by `{COMMAND}`. `sam build` builds its functions in parallel\n\
-         # (samconfig.toml); this one builds into a second target directory, so\n\
-         # its fat-LTO link can run beside another function's instead of waiting\n\
-         # for the lock of the first. Cargo run from the repository root is not affected.\n\
-         [build]\ntarget-dir = \"{SECOND_LANE}\"\n"
-    )
 }
 
 fn first_difference(have: &str, want: &str) -> Option<(usize, String, String)> {
