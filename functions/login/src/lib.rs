@@ -3,10 +3,11 @@
 //!
 //! Every attempt is counted before its password is checked (a conditional
 //! write that refuses when the limit says wait), so concurrent guesses cannot
-//! outrun it: per client address across all emails, and per email, or per
-//! device for a client that logged in to this email before (its device token),
-//! so an attacker's failures never slow the owner's known devices and slow a
-//! new device by one bounded wait at most. An unknown email and a wrong
+//! outrun it: per email, or per device for a client that logged in to this
+//! email before (its device token), so an attacker's failures never slow the
+//! owner's known devices and slow a new device by one bounded wait at most;
+//! and, for a device the email does not know, per client address across all
+//! emails, whose waits are short: many honest users can share one address. An unknown email and a wrong
 //! password take the same path: the same reservations, one credentials read,
 //! one argon2id verification (against a decoy hash when there is no user),
 //! one identical answer. A right password for an account with TOTP on opens
@@ -129,15 +130,18 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
     let known = presented.and_then(|token| deps.devices.device(token, &email));
     let counter = known.map_or(Counter::Email(&email), |device| Counter::Device { email: &email, device });
 
-    // Across all emails from this client first, then this email (or device).
-    if let Some(ip) = source {
+    // A device the email knows skips its address's counter: failures made
+    // by others behind the same address never delay it. Others are counted
+    // across all emails from their address first, then per email.
+    let counted_source = source.filter(|_| known.is_none());
+    if let Some(ip) = counted_source {
         reserve(deps, Counter::LoginsFrom(ip), deps.throttle.logins_from_source(), now).await.inspect_err(|_| {
             tracing::warn!(source = ip, "login refused: too many failed logins from this address");
         })?;
     }
     if let Err(refused) = reserve(deps, counter, deps.throttle.logins(), now).await {
         tracing::warn!(email_tag = %tag, source, known_device = known.is_some(), "login refused: throttled");
-        if let Some(ip) = source {
+        if let Some(ip) = counted_source {
             // No password was checked: this one was no failure of the address.
             deps.store.release(Counter::LoginsFrom(ip)).await?;
         }
@@ -154,7 +158,7 @@ async fn login<S: Store>(req: &Request, deps: &Login<S>) -> Result<Response<Body
     // Only the counter this check went through: a known device's success
     // leaves the wait an attacker earned on the email where it is.
     deps.store.clear(counter).await?;
-    if let Some(ip) = source {
+    if let Some(ip) = counted_source {
         deps.store.release(Counter::LoginsFrom(ip)).await?;
     }
     if check.needs_rehash {

@@ -115,6 +115,24 @@ async fn a_device_that_logged_in_before_is_not_slowed_by_anyone_elses_failures<S
     assert_eq!(error_code(&handle(other_email, &f.login).await.unwrap()), "invalid_grant");
 }
 
+async fn behind_a_noisy_address_a_known_device_logs_in_at_once_and_a_new_one_after_a_short_wait<S: Store>(store: S) {
+    let f = fixture(store).await;
+    let first = post(&f, right()).await;
+    let token = first.headers()["x-device-token"].to_str().unwrap().to_string();
+    // Every fixture request comes from one address: a sprayer across many emails.
+    for i in 0..35 {
+        post(&f, json!({"email": format!("target{i}@example.com"), "password": "a sprayed guess"})).await;
+    }
+    let sprayed = post(&f, json!({"email": "target99@example.com", "password": "a sprayed guess"})).await;
+    assert_throttled(&sprayed, 2);
+    let mut known = json_post("/login", &right());
+    known.headers_mut().insert("x-device-token", token.parse().unwrap());
+    assert_tokens(&handle(known, &f.login).await.unwrap());
+    assert_throttled(&post(&f, right()).await, 2);
+    f.clock.advance(2);
+    assert_tokens(&post(&f, right()).await);
+}
+
 async fn unknown_emails_are_throttled_too<S: Store>(store: S) {
     let f = fixture(store).await;
     let nobody = json!({"email": "nobody@example.com", "password": "not the right passphrase"});
@@ -192,6 +210,7 @@ shared::test_with_both_stores!(
     an_unknown_email_and_a_wrong_password_get_the_same_answer,
     after_ten_failures_each_next_check_waits_twice_as_long_up_to_a_bound,
     a_device_that_logged_in_before_is_not_slowed_by_anyone_elses_failures,
+    behind_a_noisy_address_a_known_device_logs_in_at_once_and_a_new_one_after_a_short_wait,
     unknown_emails_are_throttled_too,
     a_hundred_concurrent_guesses_check_at_most_the_limit_and_the_right_password_then_waits,
     a_successful_login_clears_the_failures,
