@@ -2,9 +2,11 @@
 calls bench/rustc_timer.sh logged during it: the wall-clock seconds in which
 at least one function's binary was being optimised and linked (its crate of
 type bin for the Lambda target, which holds the LTO), and those in which only
-other crates compiled; then each binary's own seconds.
-usage: sam_build.py RUSTC_TIMES WALL_SECONDS COMMAND > bench/sam-build.md"""
+other crates compiled; then each binary's own seconds and zipped size.
+usage: sam_build.py RUSTC_TIMES WALL_SECONDS COMMAND SIZES_JSON > bench/sam-build.md
+(SIZES_JSON from bench/sizes.py --json)"""
 
+import json
 import sys
 
 
@@ -21,8 +23,21 @@ def covered(intervals):
     return total
 
 
+def at_least(intervals, n):
+    """Seconds in which at least n of the (start, end) intervals overlap."""
+    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals])
+    total, depth, since = 0.0, 0, None
+    for time, step in events:
+        if depth >= n:
+            total += time - since
+        depth += step
+        since = time
+    return total
+
+
 def main():
     path, wall, command = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    sizes = {k.replace("-", ""): v for k, v in json.load(open(sys.argv[4])).items()}
     calls = []
     for line in open(path):
         start, end, name, kind, target = line.split()
@@ -39,6 +54,7 @@ def main():
     w("|---|---|")
     w(f"| the whole `sam build` | {wall / 60:.1f} |")
     w(f"| while a function's binary was optimised and linked (its LTO) | {link_wall / 60:.1f} |")
+    w(f"| of which two links ran at once | {at_least([(c[0], c[1]) for c in links], 2) / 60:.1f} |")
     w(f"| while only other crates compiled | {compile_wall / 60:.1f} |")
     w(f"| the rest (sam, cargo-lambda, zig, copying) | {(wall - link_wall - compile_wall) / 60:.1f} |")
     w("")
@@ -57,10 +73,13 @@ def main():
     for name, (count, seconds) in sorted(per_crate.items(), key=lambda kv: -kv[1][1])[:12]:
         w(f"| {name} | {count} | {seconds:.0f} |")
     w("")
-    w("| function | its binary's LTO and link, s |")
-    w("|---|---|")
+    w("| function | its binary's LTO and link, s | zipped bootstrap, MB | its limit, MB |")
+    w("|---|---|---|---|")
     for start, end, name, _, _ in sorted(links, key=lambda c: c[0] - c[1]):
-        w(f"| {name.replace('_', '-')} | {end - start:.0f} |")
+        size = sizes.get(name.replace("_", ""), {})
+        zipped = f"{size['zipped'] / 1e6:.2f}" if size else "not built"
+        limit = f"{size['limit'] / 1e6:.0f}" if size else ""
+        w(f"| {name.replace('_', '-')} | {end - start:.0f} | {zipped} | {limit} |")
 
 
 if __name__ == "__main__":

@@ -17,13 +17,17 @@ fn load(file: &str) -> Yaml {
     YamlLoader::load_from_str(&text).unwrap().remove(0)
 }
 
-/// `(binary, resource)` of every function in the template.
+/// The crate a function resource is built from: its `CodeUri`, `functions/<crate>/`.
+fn crate_of(resource: &Yaml) -> Option<&str> {
+    resource["Properties"]["CodeUri"].as_str()?.strip_prefix("functions/")?.strip_suffix('/')
+}
+
+/// `(crate, resource)` of every function in the template.
 fn template_functions(template: &Yaml) -> Vec<(String, Yaml)> {
     let mut functions = Vec::new();
     for (_, resource) in template["Resources"].as_hash().unwrap() {
         if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
-            let binary = resource["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_string();
-            functions.push((binary, resource.clone()));
+            functions.push((crate_of(resource).unwrap().to_string(), resource.clone()));
         }
     }
     functions
@@ -61,8 +65,8 @@ fn template_routes() -> BTreeSet<RouteRow> {
             let key = route_key(&template, &name);
             let (method, path) = key.split_once(' ').unwrap();
             let function = &template["Resources"][format!("{name}Function").as_str()];
-            let binary = function["Metadata"]["BuildProperties"]["Binary"].as_str();
-            let binary = binary.unwrap_or_else(|| panic!("{key} is served by {name}Function, which is no function"));
+            let binary =
+                crate_of(function).unwrap_or_else(|| panic!("{key} is served by {name}Function, which is no function"));
             routes.insert((method.to_string(), path.to_string(), protected, binary.to_string()));
         }
     }

@@ -7,7 +7,7 @@
 macro_rules! functions {
     ($($variant:ident => $name:literal,)*) => {
         /// A Lambda function that serves HTTP routes. Its name is its crate,
-        /// its binary, its folder in `events/` and its `Binary` in
+        /// its binary, its folder in `events/` and its `CodeUri` in
         /// `template.yaml`; its variant is the `Endpoint::FUNCTION` of its crate.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Function {

@@ -19,4 +19,68 @@ mod tests {
             .collect();
         assert_eq!(listed, sections, "README.md: the Contents list against its ## sections");
     }
+
+    /// The Makefile's one rule (`build-%`) finds a function's crate from its
+    /// resource's name, as scripts/lambda-build does: every function resource
+    /// must be built that way and be named after its crate, and every crate
+    /// under functions/ must have a resource.
+    #[test]
+    fn every_function_resource_is_built_by_the_makefile_from_the_crate_it_is_named_after() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let template = std::fs::read_to_string(format!("{root}/template.yaml")).unwrap();
+        let mut built = Vec::new();
+        for (resource, block) in
+            resources(&template).filter(|(_, b)| b.contains("\n    Type: AWS::Serverless::Function\n"))
+        {
+            let crate_name = crate_of(resource);
+            let metadata = crate::template::MAKEFILE_BUILD.replace("\n  ", "\n    ");
+            assert!(block.contains(&metadata), "{resource}: its Metadata is not the Makefile build:\n{metadata}");
+            assert!(
+                block.contains(&format!("CodeUri: functions/{crate_name}/\n")),
+                "{resource}: the Makefile builds functions/{crate_name}, which is not its CodeUri"
+            );
+            built.push(crate_name);
+        }
+        let mut crates: Vec<String> = std::fs::read_dir(format!("{root}/functions"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        built.sort();
+        crates.sort();
+        assert_eq!(built, crates, "function resources in template.yaml against the crates under functions/");
+    }
+
+    /// Each top-level resource's name and its lines (those indented by two spaces, then deeper).
+    fn resources(template: &str) -> impl Iterator<Item = (&str, String)> {
+        let mut blocks: Vec<(&str, String)> = Vec::new();
+        for line in template.lines() {
+            match line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) {
+                Some(name) if !name.starts_with(' ') && !name.contains(' ') => blocks.push((name, String::new())),
+                _ => {}
+            }
+            if let Some((_, block)) = blocks.last_mut() {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+        blocks.into_iter()
+    }
+
+    /// SignupFunction -> signup, FinishPasskeyLoginFunction -> finish-passkey-login.
+    fn crate_of(resource: &str) -> String {
+        let mut name = String::new();
+        for (i, c) in resource.trim_end_matches("Function").chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                name.push('-');
+            }
+            name.push(c.to_ascii_lowercase());
+        }
+        name
+    }
+
+    #[test]
+    fn a_resource_name_becomes_its_crates_name() {
+        assert_eq!(crate_of("FinishPasskeyLoginFunction"), "finish-passkey-login");
+        assert_eq!(crate_of("MeFunction"), "me");
+    }
 }

@@ -188,13 +188,17 @@ fn flow_list(names: &[String]) -> String {
     out
 }
 
+/// Every function is built by the repository's Makefile (`build-<LogicalId>`,
+/// scripts/lambda-build): one cargo build for all of them.
+pub const MAKEFILE_BUILD: &str =
+    "  Metadata:\n    BuildMethod: makefile\n    ContextPath: .\n    WorkingDirectory: .\n";
+
 fn function_resource(out: &mut String, f: &Routed) -> Result<(), String> {
     let (name, resource, needs) = (f.function.name(), f.resource(), &f.needs);
     let guarded = if f.route.protected { ", behind the authorizer" } else { "" };
     writeln!(out, "{resource}Function:").unwrap();
     out.push_str("  Type: AWS::Serverless::Function\n");
-    out.push_str("  Metadata:\n    BuildMethod: rust-cargolambda\n    BuildProperties:\n");
-    writeln!(out, "      Binary: {name}").unwrap();
+    out.push_str(MAKEFILE_BUILD);
     out.push_str("  Properties:\n");
     writeln!(out, "    CodeUri: functions/{name}/").unwrap();
     writeln!(out, "    Description: {} {}{guarded}", f.route.method, f.route.path).unwrap();
