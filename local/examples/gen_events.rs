@@ -470,6 +470,19 @@ fn main() {
     write(events, "refresh/access-token.400.json", &json_post("/refresh", json!({"refresh_token": access.token})));
     write(events, "refresh/garbage.400.json", &json_post("/refresh", json!({"refresh_token": "not-a-token"})));
 
+    write(
+        events,
+        "token/password.200.json",
+        &form_post("/token", "grant_type=password&username=ada%40example.com&password=correct+horse+battery+staple"),
+    );
+    write(
+        events,
+        "token/refresh-token.200.json",
+        &form_post("/token", &format!("grant_type=refresh_token&refresh_token={refresh}")),
+    );
+    write(events, "token/client-credentials.400.json", &form_post("/token", "grant_type=client_credentials"));
+    write(events, "token/json.415.json", &json_post("/token", json!({"grant_type": "password"})));
+
     write(events, "logout/local.204.json", &json_post("/logout", json!({"refresh_token": refresh})));
     write(
         events,

@@ -31,7 +31,7 @@ macro_rules! endpoints {
             handlers
         }
 
-        fn declared<S: Store>() -> Vec<(Function, Needs)> {
+        fn declared<S: Store + Clone>() -> Vec<(Function, Needs)> {
             vec![$((<$endpoint as Endpoint<S>>::FUNCTION, <$endpoint as Endpoint<S>>::NEEDS)),*]
         }
     };
@@ -41,6 +41,7 @@ endpoints![
     signup::Signup<S>,
     login::Login<S>,
     refresh::Refresh<S>,
+    token::Token<S>,
     logout::Logout<S>,
     me::Me<S>,
     jwks::Jwks,

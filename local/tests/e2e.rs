@@ -212,6 +212,24 @@ async fn sessions_are_listed_and_one_can_be_logged_out(api: &Server) {
     assert_gateway(&api.get("/sessions", None).await, 401, "Unauthorized");
 }
 
+async fn the_discovery_documents_token_endpoint_logs_in_and_refreshes(api: &Server) {
+    let address = email();
+    signup(api, &address).await;
+    let discovery = api.get("/.well-known/openid-configuration", None).await.json();
+    let grants = discovery["grant_types_supported"].as_array().unwrap();
+    assert!(grants.contains(&json!("password")) && grants.contains(&json!("refresh_token")), "{grants:?}");
+    let endpoint = discovery["token_endpoint"].as_str().unwrap();
+    let path = endpoint.strip_prefix(api.url.as_str()).expect("the token endpoint is on this API");
+    let form =
+        format!("grant_type=password&username={}&password={}", address.replace('@', "%40"), PASSWORD.replace(' ', "+"));
+    let tokens = assert_tokens(&api.form(path, &form).await, 200);
+    let refresh = format!("grant_type=refresh_token&refresh_token={}", tokens["refresh_token"].as_str().unwrap());
+    let refreshed = assert_tokens(&api.form(path, &refresh).await, 200);
+    assert_ne!(refreshed["refresh_token"], tokens["refresh_token"]);
+    assert_eq!(api.get("/me", Some(&bearer(&refreshed))).await.status, 200);
+    assert_error(&api.form(path, "grant_type=client_credentials").await, 400, "unsupported_grant_type");
+}
+
 async fn contract(api: Server) {
     signup_creates_an_account_and_refuses_bad_input(&api).await;
     login_takes_json_and_oauth2_forms_and_answers_one_way_for_bad_credentials(&api).await;
@@ -222,6 +240,7 @@ async fn contract(api: Server) {
     jwks_publishes_the_key_that_signed_the_tokens(&api).await;
     unknown_routes_get_the_gateways_404(&api).await;
     sessions_are_listed_and_one_can_be_logged_out(&api).await;
+    the_discovery_documents_token_endpoint_logs_in_and_refreshes(&api).await;
 }
 
 #[tokio::test]

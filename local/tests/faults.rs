@@ -15,7 +15,7 @@ use shared::routes::{Function, ROUTES, Route};
 use shared::store::dynamo::{DynamoStore, fresh_table, local_endpoint};
 use shared::store::{Ceremony, CeremonyKind, Purpose, RefreshStatus, Store, User};
 use shared::testing::passkey::{ORIGIN, SoftAuthenticator, add_passkey};
-use shared::testing::{self, ADA_PASSWORD, json_post};
+use shared::testing::{self, ADA_PASSWORD, form_post, json_post};
 use shared::{Clock, ManualClock, RefreshToken, Services, StoreSettings, TokenPair};
 use support::fault_proxy::{ALL, Fault, FaultProxy};
 
@@ -194,6 +194,20 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
                 assert!(b.refresh_token_was_rotated(&first).await, "its predecessor is still known as retired");
                 assert!(b.count(&user.id, "TOKEN#").await <= tokens_before + 1, "at most that one item was written");
             }
+            // Login's and refresh's grants: neither makes a transaction.
+            Function::Token if !transactions_only => {
+                let (user, first) = b.user().await;
+                let families = b.count(&user.id, "FAMILY#").await;
+                let email = user.email.replace('@', "%40");
+                let password = ADA_PASSWORD.replace(' ', "+");
+                let login = form_post(route.path, &format!("grant_type=password&username={email}&password={password}"));
+                b.under_fault(fault, operation, route, login).await;
+                assert_eq!(b.count(&user.id, "FAMILY#").await, families, "the password grant opened no session");
+                let presented = b.rotated(&first).await;
+                let refresh = format!("grant_type=refresh_token&refresh_token={}", presented.refresh_token);
+                b.under_fault(fault, operation, route, form_post(route.path, &refresh)).await;
+                assert!(b.refresh_token_is_untouched(&presented).await, "the token was neither rotated nor revoked");
+            }
             // Makes no transaction.
             Function::Logout if !transactions_only => {
                 // The session is either revoked or untouched, never half so.
@@ -360,6 +374,7 @@ async fn one_endpoint_under(b: &Bench, fault: Fault, operation: Option<&'static 
             | Function::ChangePassword
             | Function::Logout
             | Function::Refresh
+            | Function::Token
             | Function::Me
             | Function::ChangeEmail
             | Function::ListSessions

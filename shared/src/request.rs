@@ -15,6 +15,8 @@ const FORM: &str = "application/x-www-form-urlencoded";
 pub enum Accepts {
     Json,
     JsonOrForm,
+    /// An OAuth 2.0 endpoint's form only (RFC 6749 §3.2).
+    Form,
 }
 
 impl Accepts {
@@ -22,6 +24,7 @@ impl Accepts {
         match self {
             Self::Json => "application/json",
             Self::JsonOrForm => "application/json or application/x-www-form-urlencoded",
+            Self::Form => FORM,
         }
     }
 }
@@ -62,8 +65,8 @@ pub fn read_body(req: &Request, accepts: Accepts) -> Result<RequestBody<'_>, Api
         }
     }
     let body = match essence.as_str() {
-        "application/json" => RequestBody::Json(bytes),
-        FORM if accepts == Accepts::JsonOrForm => RequestBody::Form(bytes),
+        "application/json" if accepts != Accepts::Form => RequestBody::Json(bytes),
+        FORM if accepts != Accepts::Json => RequestBody::Form(bytes),
         _ => return Err(unsupported()),
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {

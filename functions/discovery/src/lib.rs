@@ -49,9 +49,9 @@ pub fn document(issuer: &str, algorithm: &str) -> Option<serde_json::Value> {
     Some(json!({
         "issuer": issuer,
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
-        "token_endpoint": format!("{base}/login"),
+        "token_endpoint": format!("{base}/token"),
         "revocation_endpoint": format!("{base}/logout"),
-        "grant_types_supported": ["password"],
+        "grant_types_supported": ["password", "refresh_token"],
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "response_types_supported": ["token"],
@@ -85,7 +85,8 @@ mod tests {
         let doc = body_json(&response);
         assert_eq!(doc["issuer"], "https://api.example.com");
         assert_eq!(doc["jwks_uri"], "https://api.example.com/.well-known/jwks.json");
-        assert_eq!(doc["token_endpoint"], "https://api.example.com/login");
+        assert_eq!(doc["token_endpoint"], "https://api.example.com/token");
+        assert_eq!(doc["grant_types_supported"], serde_json::json!(["password", "refresh_token"]));
         assert_eq!(doc["revocation_endpoint"], "https://api.example.com/logout");
         assert_eq!(doc["id_token_signing_alg_values_supported"], serde_json::json!(["RS256"]));
         for required in ["response_types_supported", "subject_types_supported"] {

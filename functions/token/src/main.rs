@@ -1,0 +1,1 @@
+shared::lambda_main!(token::Token<_>);
