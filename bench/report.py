@@ -229,10 +229,11 @@ if cold:
 
 if sizes:
     w("## 3. Zipped arm64 `bootstrap`\n")
-    w("`bench/sizes.py` on the arm64 release build (`cargo lambda build --release --arm64 -p <crate>`, each crate "
-      "on its own as `sam build` builds it; the release profile: fat LTO, one codegen unit, `panic = \"abort\"`, "
-      "stripped): the authorizer. `scripts/check-deploy` checks every function's size on its `sam build` (CI "
-      "checks the authorizer's, the largest function's and the mailer's).\n")
+    w("`bench/sizes.py` on the arm64 release build (`cargo lambda build --release --arm64 -p authorizer`; "
+      "`sam build` builds it with jwks and discovery, which take the same features of `shared`, none; the release "
+      "profile: fat LTO, one codegen unit, `panic = \"abort\"`, stripped): the authorizer. `scripts/check-deploy` "
+      "checks every function's size on its `sam build` (CI checks the authorizer's, the largest function's and the "
+      "mailer's), and `bench/sam-build.md` below lists them all.\n")
     w("| function | bootstrap | zipped | limit |")
     w("|---|---|---|---|")
     for name, s in sizes.items():

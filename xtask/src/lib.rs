@@ -50,6 +50,30 @@ mod tests {
         assert_eq!(built, crates, "function resources in template.yaml against the crates under functions/");
     }
 
+    /// scripts/lambda-build builds the functions that call no AWS service in
+    /// a cargo invocation of their own, so that no SDK feature reaches them
+    /// (the authorizer's size is its cold start): its groups against NEEDS.
+    #[test]
+    fn the_functions_that_call_no_aws_service_are_built_apart_from_the_others() {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/lambda-build");
+        let out = std::process::Command::new("bash").args([script, "--groups"]).env_remove("LAMBDA_BUILD").output();
+        let out = String::from_utf8(out.expect("bash runs scripts/lambda-build").stdout).unwrap();
+        let group = |name: &str| -> Vec<String> {
+            let line = out.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("no {name} in {out}"));
+            line.split_whitespace().map(str::to_string).collect()
+        };
+        let (without, with) = (group("without-aws:"), group("with-aws:"));
+        for (function, needs) in local_api::app::all_needs() {
+            let (name, apart) = (function.name().to_string(), !needs.calls_aws());
+            assert_eq!(without.contains(&name), apart, "{name}: calls AWS: {}; built apart: {without:?}", !apart);
+            assert_eq!(with.contains(&name), !apart, "{name}: with the SDK functions: {with:?}");
+        }
+        assert!(without.contains(&"authorizer".to_string()), "the authorizer calls no AWS service");
+        for sdk in ["keys", "mailer", "session-authorizer"] {
+            assert!(with.contains(&sdk.to_string()), "{sdk} calls AWS");
+        }
+    }
+
     /// Each top-level resource's name and its lines (those indented by two spaces, then deeper).
     fn resources(template: &str) -> impl Iterator<Item = (&str, String)> {
         let mut blocks: Vec<(&str, String)> = Vec::new();
