@@ -385,8 +385,9 @@ if cold:
 # scripts/soak; a one-off comparison across the functions' restructuring; and
 # the session check's and the passkey functions' first figures, until a full
 # run has them all; refresh against the transaction it replaced (scripts/bench-against);
-# a deploy's whole `sam build` (scripts/bench-deploy).
-statics = ["sam-build.md", "opt-level.md", "fuzz.md", "soak.md", "restructuring.md", "session-check.md",
+# a deploy's whole `sam build` (scripts/bench-deploy), and refresh across the
+# change that built it (scripts/bench-against).
+statics = ["sam-build.md", "one-declaration.md", "opt-level.md", "fuzz.md", "soak.md", "restructuring.md", "session-check.md",
            "passkeys.md", "refresh-one-write.md"]
 for static in [pathlib.Path("bench") / name for name in statics]:
     if static.exists():
