@@ -34,6 +34,25 @@ use shared::{ApiError, Clock, Keys, Needs, Passwords, Services, Sessions, Thrott
 
 const WRONG_CREDENTIALS: &str = "the email or password is incorrect";
 
+/// What a password login needs (also `/token`'s password grant).
+pub const NEEDS: Needs = Needs {
+    keys: Keys::Sign,
+    store: &[
+        Op::Reserve,
+        Op::Release,
+        Op::Credentials,
+        Op::ClearCounter,
+        Op::SetPasswordHash,
+        Op::ReadTotp,
+        Op::IssueToken,
+        Op::CreateSession,
+    ],
+    connections: 1,
+    uses: &[Uses::Totp],
+    size: Size::HASHES,
+    ..Needs::NOTHING
+};
+
 pub struct Login<S> {
     pub store: S,
     pub sessions: Sessions,
@@ -46,23 +65,7 @@ pub struct Login<S> {
 
 impl<S: Store> Endpoint<S> for Login<S> {
     const FUNCTION: Function = Function::Login;
-    const NEEDS: Needs = Needs {
-        keys: Keys::Sign,
-        store: &[
-            Op::Reserve,
-            Op::Release,
-            Op::Credentials,
-            Op::ClearCounter,
-            Op::SetPasswordHash,
-            Op::ReadTotp,
-            Op::IssueToken,
-            Op::CreateSession,
-        ],
-        connections: 1,
-        uses: &[Uses::Totp],
-        size: Size::HASHES,
-        ..Needs::NOTHING
-    };
+    const NEEDS: Needs = NEEDS;
 
     fn new(store: S, services: &Services) -> Self {
         Self {

@@ -17,7 +17,16 @@ use shared::routes::Function;
 use shared::store::{Op, Store};
 use shared::{ApiError, Clock, Keys, Needs, RefreshToken, Services, Sessions, TokenPair};
 
-/// Rotation reads the session's item while the profile is read: two calls at once.
+/// What a refresh needs (also `/token`'s refresh_token grant). Rotation
+/// reads the session's item while the profile is read: two calls at once.
+pub const NEEDS: Needs = Needs {
+    keys: Keys::Sign,
+    store: &[Op::RotateRefresh, Op::Profile],
+    connections: 2,
+    size: Size::SIGNS,
+    ..Needs::NOTHING
+};
+
 pub struct Refresh<S> {
     pub store: S,
     pub sessions: Sessions,
@@ -27,13 +36,7 @@ pub struct Refresh<S> {
 
 impl<S: Store> Endpoint<S> for Refresh<S> {
     const FUNCTION: Function = Function::Refresh;
-    const NEEDS: Needs = Needs {
-        keys: Keys::Sign,
-        store: &[Op::RotateRefresh, Op::Profile],
-        connections: 2,
-        size: Size::SIGNS,
-        ..Needs::NOTHING
-    };
+    const NEEDS: Needs = NEEDS;
 
     fn new(store: S, services: &Services) -> Self {
         Self { store, sessions: services.sessions(), clock: services.clock.clone(), origins: services.origins.clone() }

@@ -13,7 +13,11 @@ use shared::endpoint::Endpoint;
 use shared::request::{Accepts, RequestBody, parse_form, read_body};
 use shared::routes::Function;
 use shared::store::{Op, Store};
-use shared::{ApiError, Keys, Needs, Services, Size, Uses};
+use shared::{ApiError, Needs, Services};
+
+/// What `/login` and `/refresh` call, together: the grants are theirs.
+const STORE: [Op; login::NEEDS.store.len() + refresh::NEEDS.store.len()] =
+    Op::both(login::NEEDS.store, refresh::NEEDS.store);
 
 pub struct Token<S> {
     pub login: Login<S>,
@@ -22,25 +26,14 @@ pub struct Token<S> {
 
 impl<S: Store + Clone> Endpoint<S> for Token<S> {
     const FUNCTION: Function = Function::Token;
-    /// What `/login` and `/refresh` need, together (a test holds it to theirs).
     const NEEDS: Needs = Needs {
-        keys: Keys::Sign,
-        store: &[
-            Op::Reserve,
-            Op::Release,
-            Op::Credentials,
-            Op::ClearCounter,
-            Op::SetPasswordHash,
-            Op::ReadTotp,
-            Op::IssueToken,
-            Op::CreateSession,
-            Op::RotateRefresh,
-            Op::Profile,
-        ],
-        connections: 2,
-        uses: &[Uses::Totp],
-        size: Size::HASHES,
-        ..Needs::NOTHING
+        store: &STORE,
+        connections: if login::NEEDS.connections > refresh::NEEDS.connections {
+            login::NEEDS.connections
+        } else {
+            refresh::NEEDS.connections
+        },
+        ..login::NEEDS
     };
 
     fn new(store: S, services: &Services) -> Self {

@@ -1,7 +1,7 @@
 use serde_json::json;
 use shared::store::{MemoryStore, Store};
 use shared::testing::{self, ADA_EMAIL, ADA_PASSWORD, body_json, error_code, form_post, json_post};
-use shared::{Clock, Endpoint, ManualClock};
+use shared::{Clock, Endpoint, Keys, ManualClock, Size};
 
 use super::*;
 

@@ -73,6 +73,21 @@ pub enum Op {
 }
 
 impl Op {
+    /// `a`'s operations then `b`'s, as one array of their two lengths: what
+    /// an endpoint that serves two others' requests calls.
+    pub const fn both<const N: usize>(a: &[Op], b: &[Op]) -> [Op; N] {
+        assert!(a.len() + b.len() == N, "N must be the two lengths together");
+        let mut all = [Op::CreateUser; N];
+        let mut i = 0;
+        while i < N {
+            all[i] = if i < a.len() { a[i] } else { b[i - a.len()] };
+            i += 1;
+        }
+        all
+    }
+}
+
+impl Op {
     /// What IAM must allow for this operation. A `TransactWriteItems` needs
     /// the action of each item it writes, not an action of its own.
     pub fn actions(self) -> &'static [Action] {
