@@ -93,6 +93,11 @@ fn describe(message: &str) -> String {
 /// Parses JSON, naming the offending field in the error. Unknown fields are
 /// ignored so clients can send more than this version knows about.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every body is an object; serde would also fill a struct from an array,
+    // field by field, so `[""]` would pass for `{"refresh_token": ""}`.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid_request("invalid JSON body: must be a JSON object"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -288,6 +293,14 @@ mod tests {
     fn invalid_utf8_inside_json_is_invalid_request() {
         let err = parse_json::<Login>(b"{\"email\":\"\xff\",\"password\":\"b\"}").unwrap_err();
         assert_eq!(err.code(), "invalid_request");
+    }
+
+    #[test]
+    fn an_array_or_a_scalar_is_no_body_even_when_serde_would_read_it_field_by_field() {
+        for body in ["[\"a\", \"b\"]", " [\"\"]", "\"a\"", "5", "null"] {
+            let err = parse_json::<Login>(body.as_bytes()).unwrap_err();
+            assert_eq!(err, ApiError::invalid_request("invalid JSON body: must be a JSON object"), "{body}");
+        }
     }
 
     #[test]
