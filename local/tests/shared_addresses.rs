@@ -39,6 +39,8 @@ async fn a_noisy_address_shuts_no_one_out_and_still_stops_a_spray(api: Server) {
     }
     assert!(statuses[..30].iter().all(|&s| s == 400), "{statuses:?}");
     assert_eq!(statuses.last(), Some(&429), "the address is slowed: {statuses:?}");
+    let meanwhile = api.post_from(elsewhere, "/login", owner.clone(), &[]).await;
+    assert_eq!(meanwhile.status, 200, "another address is not slowed: {:?}", meanwhile.json());
 
     let known = api.post_from(office, "/login", owner.clone(), &[("x-device-token", &device)]).await;
     assert_eq!(known.status, 200, "the known device logs in at once: {:?}", known.json());
